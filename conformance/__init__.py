@@ -1,0 +1,1 @@
+"""Conformance suite, reference gateway and container checks for async inference gateways."""

@@ -1,0 +1,1 @@
+"""A configurable fake inference container with a recording control API."""
