@@ -1,0 +1,148 @@
+"""Answers that are not one ordinary response: connection-level faults, a
+body dripped slowly, and streams (chunked or server-sent events).
+
+Connection faults need the socket, which ASGI does not expose: the server's
+protocol (server.py) puts the connection's transport in
+`scope["extensions"]["mock.transport"]["transport"]`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import socket
+import struct
+import time
+
+from .behaviour import Behaviour
+from .outcome import Outcome
+
+__all__ = ["transport_of", "received_at", "perform_fault", "drip", "stream", "stream_pieces", "CONNECTION_FAULTS"]
+
+EXTENSION = "mock.transport"
+CONNECTION_FAULTS = frozenset({"close", "reset", "garbage", "bad-chunked", "hang"})
+#: A chunked body whose second chunk size is not hex: no parser can accept it.
+BAD_CHUNKED = (
+    b"HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ntransfer-encoding: chunked\r\n\r\n"
+    b"5\r\nhello\r\nzz\r\nthis is not a chunk\r\n"
+)
+DRIP_STEP = 0.02  # seconds between drip writes at most this often
+DISCONNECT_WAIT = 5.0  # how long to wait for the server to notice a close we made
+
+
+def transport_of(scope) -> asyncio.Transport | None:
+    extension = scope.get("extensions", {}).get(EXTENSION)
+    return None if extension is None else extension.get("transport")
+
+
+def received_at(scope) -> float:
+    """Monotonic time the request was complete (now, under another server)."""
+    extension = scope.get("extensions", {}).get(EXTENSION)
+    received = None if extension is None else extension.get("received")
+    return time.monotonic() if received is None else received
+
+
+async def _until_disconnected(receive, timeout: float) -> bool:
+    """Wait for the server's `http.disconnect` (the body was read already)."""
+    try:
+        async with asyncio.timeout(timeout):
+            while (await receive())["type"] != "http.disconnect":
+                pass
+        return True
+    except TimeoutError:
+        return False
+
+
+def _reset(transport: asyncio.Transport) -> None:
+    sock = transport.get_extra_info("socket")
+    if sock is not None:
+        # Linger on with a zero timeout: close() then sends RST instead of FIN.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    transport.abort()
+
+
+async def perform_fault(kind: str, transport: asyncio.Transport, receive, hang_limit: float) -> None:
+    """Break the connection as `kind` says, then wait until the server saw it go."""
+    if kind == "close":
+        transport.close()
+    elif kind == "reset":
+        _reset(transport)
+    elif kind == "garbage":
+        transport.write(b"\x00\xff\xfeNOT-HTTP\x07" + random.randbytes(64) + b"\r\n\r\n")
+        transport.close()
+    elif kind == "bad-chunked":
+        transport.write(BAD_CHUNKED)
+        transport.close()
+    elif kind == "hang":
+        if not await _until_disconnected(receive, hang_limit):
+            transport.close()  # --max-delay bounds every wait, hangs included
+    await _until_disconnected(receive, DISCONNECT_WAIT)
+
+
+def _closing(transport: asyncio.Transport | None) -> bool:
+    return transport is not None and transport.is_closing()
+
+
+async def drip(send, outcome: Outcome, duration: float, transport: asyncio.Transport | None) -> None:
+    """A normal response whose body is written piece by piece over `duration`."""
+    body = outcome.body
+    pieces = max(1, min(len(body), int(duration / DRIP_STEP)))
+    size = -(-len(body) // pieces) if body else 0
+    headers = [(b"content-type", outcome.content_type.encode("latin-1")),
+               (b"content-length", str(len(body)).encode()), *outcome.headers]
+    await send({"type": "http.response.start", "status": outcome.status, "headers": headers})
+    interval = duration / pieces
+    for index in range(pieces):
+        await asyncio.sleep(interval)
+        if _closing(transport):
+            return
+        chunk = body[index * size:(index + 1) * size]
+        await send({"type": "http.response.body", "body": chunk, "more_body": index < pieces - 1})
+
+
+def stream_pieces(b: Behaviour, outcome: Outcome) -> list[bytes]:
+    """The pieces a stream sends: the body split in `stream-count` parts when a
+    body field is set, else one small JSON document per piece."""
+    count = b.stream_count
+    if b.stream == "sse":
+        if b.has_body_field:
+            data = outcome.body.decode("utf-8", errors="replace").split("\n")
+            return [f"id: {i}\n".encode() + "".join(f"data: {line}\n" for line in data).encode() + b"\n"
+                    for i in range(count)]
+        return [f"id: {i}\ndata: {_piece_json(i, count, b)}\n\n".encode() for i in range(count)]
+    if b.has_body_field:
+        body = outcome.body
+        if count == 0:
+            return []
+        size = -(-len(body) // count) if body else 0
+        return [body[i * size:(i + 1) * size] for i in range(count)]
+    return [(_piece_json(i, count, b) + "\n").encode() for i in range(count)]
+
+
+def _piece_json(index: int, count: int, b: Behaviour) -> str:
+    return json.dumps({"index": index, "count": count, "correlation": b.correlation}, separators=(",", ":"))
+
+
+def stream_content_type(b: Behaviour, outcome: Outcome) -> str:
+    if b.content_type is not None:
+        return b.content_type
+    if b.stream == "sse":
+        return "text/event-stream"
+    return outcome.content_type if b.has_body_field else "application/x-ndjson"
+
+
+async def stream(send, b: Behaviour, outcome: Outcome, pieces: list[bytes],
+                 transport: asyncio.Transport | None) -> None:
+    """Send `pieces` one at a time, `stream-interval` apart, with chunked framing."""
+    headers = [(b"content-type", stream_content_type(b, outcome).encode("latin-1")), *outcome.headers]
+    if b.stream == "sse":
+        headers.append((b"cache-control", b"no-cache"))
+    await send({"type": "http.response.start", "status": outcome.status, "headers": headers})
+    for index, piece in enumerate(pieces):
+        if index and b.stream_interval:
+            await asyncio.sleep(b.stream_interval)
+        if _closing(transport):
+            return
+        await send({"type": "http.response.body", "body": piece, "more_body": True})
+    await send({"type": "http.response.body", "body": b"", "more_body": False})

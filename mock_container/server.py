@@ -1,0 +1,67 @@
+"""Running an ASGI app under uvicorn the way the mock needs it.
+
+HTTP protocol: httptools (the faster parser: the load tests push thousands of
+requests a second through the mock). Its protocol class is subclassed only to
+publish two things in the ASGI scope, under `scope["extensions"]["mock.transport"]`:
+`transport`, the connection's transport, because connection faults (close,
+RST, garbage, malformed chunking) must write to or break the socket itself
+and ASGI has no message for that; and `received`, the monotonic time the
+request was complete, so delays are measured from arrival.
+"""
+
+from __future__ import annotations
+
+import resource
+import time
+
+import uvicorn
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+from .faults import EXTENSION
+
+__all__ = ["MockHttpProtocol", "run", "uvicorn_config", "raise_open_file_limit"]
+
+
+class MockHttpProtocol(HttpToolsProtocol):
+    def on_message_begin(self) -> None:
+        super().on_message_begin()
+        self.scope["extensions"] = {EXTENSION: {"transport": self.transport}}
+
+    def on_message_complete(self) -> None:
+        # When the request was whole: delays count from here, not from when the
+        # event loop got round to the app (a burst of arrivals queues the app).
+        self.scope["extensions"][EXTENSION]["received"] = time.monotonic()
+        super().on_message_complete()
+
+
+def raise_open_file_limit() -> None:
+    """Thousands of held requests need thousands of sockets: lift the soft limit."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard == resource.RLIM_INFINITY or soft < hard:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard if hard != resource.RLIM_INFINITY else 65536, hard))
+        except (ValueError, OSError):
+            pass
+
+
+def uvicorn_config(app, host: str, port: int, log_level: str = "warning") -> uvicorn.Config:
+    """One set of server settings, shared by the mock and the benchmark's baseline."""
+    return uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        loop="uvloop",
+        http=MockHttpProtocol,
+        ws="none",
+        lifespan="on",
+        access_log=False,
+        log_level=log_level,
+        proxy_headers=False,  # record what arrived, never rewrite client/scheme
+        backlog=4096,
+        timeout_graceful_shutdown=2,  # hung and delayed requests must not block a stop
+    )
+
+
+def run(app, host: str, port: int, log_level: str = "warning") -> None:
+    raise_open_file_limit()
+    uvicorn.Server(uvicorn_config(app, host, port, log_level)).run()

@@ -1,0 +1,57 @@
+"""Everything one running mock holds, in one place, so reset is one call."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+from .background import Background
+from .behaviour import BehaviourParser
+from .capacity import Gate
+from .counters import CallCounter
+from .journal import Recorder
+from .scenarios import ScenarioStore
+from .settings import Settings
+from .stats import Stats
+from .tasks import TaskStore
+from .webhooks import WebhookSender
+
+__all__ = ["MockState"]
+
+
+@dataclass
+class MockState:
+    settings: Settings
+    started: float = field(default_factory=time.monotonic)
+
+    def __post_init__(self) -> None:
+        s = self.settings
+        self.stats = Stats()
+        self.journal = Recorder(s.journal_size, s.journal_bytes)
+        self.sink = Recorder(s.journal_size, s.journal_bytes)
+        self.scenarios = ScenarioStore()
+        self.parser = BehaviourParser(s, self.scenarios)
+        self.counters = CallCounter()
+        self.sink_counters = CallCounter()
+        self.gate = Gate(s.capacity, s.over_capacity)
+        self.tasks = TaskStore(s.journal_size)
+        self.background = Background()
+        self.webhooks = WebhookSender(s, self.stats, self.background)
+
+    def restart_clock(self) -> None:
+        """Count `--ready-after` from the moment the server starts serving."""
+        self.started = time.monotonic()
+
+    def ready_in(self) -> float:
+        """Seconds until /health answers 200 (0 when ready)."""
+        return max(0.0, self.settings.ready_after - (time.monotonic() - self.started))
+
+    async def reset(self) -> None:
+        """Forget everything recorded or registered, and cancel pending work."""
+        await self.background.cancel_all()
+        self.journal.clear()
+        self.sink.clear()
+        self.scenarios.clear()
+        self.counters.clear()
+        self.sink_counters.clear()
+        self.tasks.clear()

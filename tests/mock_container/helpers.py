@@ -1,0 +1,106 @@
+"""Helpers for the mock container's tests: a client for one mock with the
+long-poll waits every test synchronises on, and small assertion helpers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+#: Every network wait in these tests has a timeout; this is the default one.
+TIMEOUT = 10.0
+
+
+class Mock:
+    """A thin HTTP client for one mock container (its control API included)."""
+
+    def __init__(self, base_url: str) -> None:
+        self.url = base_url
+        self.http = httpx.Client(base_url=base_url, timeout=TIMEOUT)
+
+    def close(self) -> None:
+        self.http.close()
+
+    def request(self, method: str, path: str = "/infer", **kwargs: Any) -> httpx.Response:
+        return self.http.request(method, path, **kwargs)
+
+    def get(self, path: str = "/infer", **kwargs: Any) -> httpx.Response:
+        return self.http.get(path, **kwargs)
+
+    def post(self, path: str = "/infer", **kwargs: Any) -> httpx.Response:
+        return self.http.post(path, **kwargs)
+
+    def journal(self, correlation: str, **params: Any) -> list[dict]:
+        response = self.http.get("/_mock/journal", params={"correlation": correlation, **params})
+        response.raise_for_status()
+        return response.json()["entries"]
+
+    def wait_journal(self, correlation: str, count: int = 1, timeout: float = TIMEOUT) -> list[dict]:
+        """Entries for `correlation` once `count` arrived; fails the test on timeout."""
+        response = self.http.get("/_mock/journal/wait", params={"correlation": correlation, "count": count,
+                                                                "timeout": timeout}, timeout=timeout + 5)
+        response.raise_for_status()
+        body = response.json()
+        assert not body["timed_out"], f"only {len(body['entries'])} of {count} journal entries in {timeout} s"
+        return body["entries"]
+
+    def wait_sink(self, key: str, count: int = 1, timeout: float = TIMEOUT) -> list[dict]:
+        response = self.http.get("/_mock/webhooks/wait", params={"key": key, "count": count, "timeout": timeout},
+                                 timeout=timeout + 5)
+        response.raise_for_status()
+        body = response.json()
+        assert not body["timed_out"], f"only {len(body['deliveries'])} of {count} deliveries in {timeout} s"
+        return body["deliveries"]
+
+    def sink_url(self, key: str, **params: Any) -> str:
+        query = str(httpx.QueryParams(params))
+        return f"{self.url}/_mock/webhooks/{key}" + (f"?{query}" if query else "")
+
+    def put_scenario(self, name: str, fields: dict) -> httpx.Response:
+        return self.http.put(f"/_mock/scenarios/{name}", json=fields)
+
+    def stats(self) -> dict:
+        return self.http.get("/_mock/stats").json()
+
+
+def mock_headers(**fields: Any) -> dict[str, str]:
+    """`X-Mock-*` headers from keyword fields (`delay_dist=` -> `X-Mock-Delay-Dist`)."""
+    return {"X-Mock-" + name.replace("_", "-"): str(value) for name, value in fields.items()}
+
+
+def assert_invalid(response: httpx.Response, field: str, channel: str | None = None) -> dict:
+    """A 400 whose JSON names the field (and the channel, when given)."""
+    assert response.status_code == 400, response.text
+    body = response.json()
+    assert body["error"] == "invalid behaviour"
+    assert body["field"] == field, body
+    if channel is not None:
+        assert body["channel"] == channel, body
+    assert body["message"]
+    return body
+
+
+def raw_exchange(port: int, request: bytes, timeout: float = TIMEOUT) -> tuple[bytes, BaseException | None]:
+    """Send raw bytes, read until the server closes: (bytes read, error that ended it)."""
+    import socket
+
+    received = bytearray()
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as sock:
+        sock.sendall(request)
+        try:
+            while chunk := sock.recv(65536):
+                received += chunk
+        except OSError as exc:
+            return bytes(received), exc
+    return bytes(received), None
+
+
+def eventually(predicate, timeout: float = TIMEOUT, interval: float = 0.05, what: str = "condition") -> None:
+    """Bounded polling for state with no event to wait on (e.g. a counter in another process)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what} not reached within {timeout} s")
+        time.sleep(interval)
