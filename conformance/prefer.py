@@ -23,7 +23,7 @@ import enum
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-__all__ = ["Mode", "Preference", "parse", "select_mode", "MODE_TOKENS"]
+__all__ = ["Mode", "Preference", "parse", "select_mode", "rewrite", "MODE_TOKENS"]
 
 
 class Mode(str, enum.Enum):
@@ -161,3 +161,41 @@ def select_mode(values: Iterable[str] | str | None) -> Mode:
         if mode is not None:
             return mode
     return Mode.SYNC
+
+
+def _is_recognized(element: str) -> bool:
+    pref = _parse_element(element) if element.strip(" \t") else None
+    return pref is not None and pref.key in MODE_TOKENS
+
+
+def rewrite(values: Iterable[str] | str | None, replacement: str | None = None) -> list[str]:
+    """The `Prefer` lines a gateway forwards once it has acted on the mode.
+
+    Every recognized element (any of the three mode names, with whatever
+    parameters it carried) is a directive to the gateway, so it is removed;
+    `replacement`, when given, takes the place of the first one. Lines that
+    hold no recognized element come back byte for byte; lines left empty
+    are dropped, so an empty list means "send no Prefer header".
+    """
+    if values is None:
+        return []
+    if isinstance(values, str):
+        values = [values]
+    lines: list[str] = []
+    pending = replacement
+    for value in values:
+        elements = _split_outside_quotes(value, ",")
+        if not any(_is_recognized(element) for element in elements):
+            lines.append(value)
+            continue
+        kept: list[str] = []
+        for element in elements:
+            if _is_recognized(element):
+                if pending is not None:
+                    kept.append(pending)
+                    pending = None
+            elif element.strip(" \t"):
+                kept.append(element.strip(" \t"))
+        if kept:
+            lines.append(", ".join(kept))
+    return lines

@@ -1,0 +1,137 @@
+"""What the reference gateway's integration tests share: starting gateways,
+reading the mock container's journal, and waiting for a status, all with deadlines."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import time
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+
+from conformance.launcher import ManagedServer, python_command
+
+TIMEOUT = httpx.Timeout(10.0)
+NAMES = ["Initialized", "Queue", "Inference", "Completed"]
+
+
+def start_gateway(*deployments: str, args: tuple[str, ...] = (), env: dict[str, str] | None = None,
+                  name: str = "gateway") -> ManagedServer:
+    """A reference gateway child process with `deployments` (NAME=URL); the caller stops it."""
+    argv = python_command("conformance", "gateway", "--port", "{port}")
+    for deployment in deployments:
+        argv += ["--deployment", deployment]
+    return ManagedServer([*argv, *args], name=name, env=env).start()
+
+
+def sha256(body: bytes) -> str:
+    return hashlib.sha256(body).hexdigest()
+
+
+class Journal:
+    """The mock container's record of what it received, per correlation."""
+
+    def __init__(self, mock_url: str) -> None:
+        self.client = httpx.Client(base_url=mock_url, timeout=httpx.Timeout(30.0))
+
+    def wait(self, correlation: str, count: int = 1, timeout: float = 10.0) -> list[dict[str, Any]]:
+        """At least `count` entries, or fail after `timeout` seconds."""
+        response = self.client.get(
+            "/_mock/journal/wait", params={"correlation": correlation, "count": count, "timeout": timeout}
+        )
+        response.raise_for_status()
+        data = response.json()
+        assert not data["timed_out"], f"mock got {len(data['entries'])} of {count} requests for {correlation!r}"
+        return data["entries"]
+
+    def wait_none_beyond(self, correlation: str, count: int, timeout: float = 1.0) -> list[dict[str, Any]]:
+        """Exactly `count` entries: waits `timeout` for a further one and fails if it comes."""
+        response = self.client.get(
+            "/_mock/journal/wait", params={"correlation": correlation, "count": count + 1, "timeout": timeout}
+        )
+        response.raise_for_status()
+        data = response.json()
+        assert data["timed_out"], f"mock got {len(data['entries'])} requests for {correlation!r}, expected {count}"
+        return data["entries"]
+
+    def entries(self, correlation: str) -> list[dict[str, Any]]:
+        response = self.client.get("/_mock/journal", params={"correlation": correlation})
+        response.raise_for_status()
+        return response.json()["entries"]
+
+    def webhooks(self, key: str, count: int = 1, timeout: float = 10.0) -> list[dict[str, Any]]:
+        response = self.client.get("/_mock/webhooks/wait", params={"key": key, "count": count, "timeout": timeout})
+        response.raise_for_status()
+        data = response.json()
+        assert not data["timed_out"], f"webhook sink {key!r} got {len(data['deliveries'])} of {count}"
+        return data["deliveries"]
+
+    def close(self) -> None:
+        self.client.close()
+
+
+def header_values(entry: dict[str, Any], name: str) -> list[str]:
+    return [value for key, value in entry["headers"] if key == name.lower()]
+
+
+def entry_body(entry: dict[str, Any]) -> bytes:
+    assert not entry["body_truncated"]
+    return base64.b64decode(entry["body_base64"])
+
+
+def poll_status(
+    client: httpx.Client,
+    status_url: str,
+    inference_id: str,
+    until: Callable[[dict[str, Any]], bool] = lambda doc: doc["Status"] in ("Completed", 3),
+    timeout: float = 10.0,
+) -> list[dict[str, Any]]:
+    """Every status document seen until `until` holds; fails after `timeout` seconds."""
+    seen: list[dict[str, Any]] = []
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        response = client.get(status_url, headers={"X-Inference-Id": inference_id})
+        assert response.status_code == 200, response.text
+        seen.append(response.json())
+        if until(seen[-1]):
+            return seen
+        time.sleep(0.02)  # bounded polling of the gateway's state: there is no event to wait on
+    raise AssertionError(f"status of {inference_id} after {timeout} s: {seen[-1:]}")
+
+
+def submit_async(client: httpx.Client, url: str, correlation: str, **kwargs: Any) -> httpx.Response:
+    headers = {"Prefer": "respond-async", "X-Mock-Correlation": correlation, **kwargs.pop("headers", {})}
+    return client.post(url, headers=headers, **kwargs)
+
+
+def raw_request(url: str, method: str, target: str, headers: list[tuple[str, str]], body: bytes = b"",
+                timeout: float = 10.0) -> httpx.Response:
+    """Send header lines exactly as given (e.g. with whitespace httpx would refuse), read the answer."""
+    import socket
+    from urllib.parse import urlsplit
+
+    import h11
+
+    parts = urlsplit(url)
+    head = f"{method} {target} HTTP/1.1\r\nHost: {parts.netloc}\r\nConnection: close\r\n"
+    head += "".join(f"{name}:{value}\r\n" for name, value in headers)
+    head += f"Content-Length: {len(body)}\r\n\r\n"
+    connection = h11.Connection(h11.CLIENT)  # only parses the answer; the request bytes are ours
+    with socket.create_connection((parts.hostname, parts.port), timeout=timeout) as sock:
+        sock.sendall(head.encode("latin-1") + body)
+        connection.send(h11.Request(method=method, target=target, headers=[("Host", parts.netloc)]))
+        connection.send(h11.EndOfMessage())
+        status, response_headers, chunks = 0, [], []
+        while True:
+            event = connection.next_event()
+            if event is h11.NEED_DATA:
+                connection.receive_data(sock.recv(65536))
+            elif isinstance(event, h11.Response):
+                status, response_headers = event.status_code, event.headers
+            elif isinstance(event, h11.Data):
+                chunks.append(bytes(event.data))
+            elif isinstance(event, (h11.EndOfMessage, h11.ConnectionClosed)):
+                break
+    return httpx.Response(status, headers=list(response_headers), content=b"".join(chunks))
