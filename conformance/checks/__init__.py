@@ -1,0 +1,91 @@
+"""The checks, one module per contract section (h2spec-style).
+
+Each check is a small async function registered with `@check(ID, ...)`,
+naming the requirement IDs it judges; its docstring says what it sends and
+what it expects. Checks speak HTTP only: to the gateway through
+`ctx.gateway`, to the mock container's control API through `ctx.mock`.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from conformance import catalogue
+from conformance.catalogue import Level
+
+__all__ = ["Check", "check", "REGISTRY", "all_checks", "checks_for", "MODULES"]
+
+#: the modules holding checks, in contract order
+MODULES = ("prefer", "sync", "async_", "status", "result", "proxy", "container", "load")
+
+CheckFunc = Callable[..., Awaitable[None]]
+
+_LEVEL_RANK = {Level.MUST: 0, Level.SHOULD: 1, Level.INFO: 2}
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    module: str
+    ids: tuple[str, ...]
+    func: CheckFunc = field(repr=False, compare=False)
+    description: str = ""
+    #: "main" checks run together; "exclusive" ones run before them, one at a time,
+    #: because they judge latency and would both disturb and be disturbed by others
+    phase: str = "main"
+    #: sends a latency-judged request (T_accept); the other checks start once it is out
+    timed: bool = False
+    #: loads the gateway (N concurrent requests, very large bodies): at most HEAVY_LANES
+    #: of these run at once, so the others' requests meet a gateway that is not swamped
+    heavy: bool = False
+
+    @property
+    def summary(self) -> str:
+        return self.description.strip().splitlines()[0] if self.description.strip() else self.name
+
+    @property
+    def level(self) -> Level:
+        """The strongest level among the IDs it covers."""
+        return min((catalogue.get(rid).level for rid in self.ids), key=_LEVEL_RANK.__getitem__)
+
+    @property
+    def node_name(self) -> str:
+        """The pytest item name: the check and every ID it covers, so `-k GW-ASYNC` finds it."""
+        return f"{self.name}[{','.join(self.ids)}]"
+
+
+REGISTRY: dict[str, Check] = {}
+
+
+def check(*ids: str, phase: str = "main", timed: bool = False, heavy: bool = False) -> Callable[[CheckFunc], CheckFunc]:
+    """Register the decorated coroutine function as a check of `ids`."""
+    if not ids:
+        raise ValueError("a check must name at least one requirement ID")
+    for rid in ids:
+        catalogue.get(rid)  # KeyError names an unknown ID at import time
+    if phase not in ("main", "exclusive"):
+        raise ValueError(f"unknown phase {phase!r}")
+
+    def register(func: CheckFunc) -> CheckFunc:
+        module = func.__module__.rsplit(".", 1)[-1]
+        name = func.__name__
+        if name in REGISTRY and REGISTRY[name].func is not func:
+            raise ValueError(f"two checks are named {name!r}")
+        REGISTRY[name] = Check(name, module, tuple(ids), func, func.__doc__ or "", phase, timed, heavy)
+        return func
+
+    return register
+
+
+def all_checks() -> list[Check]:
+    """Every registered check, in module order then definition order."""
+    for module in MODULES:
+        importlib.import_module(f"{__name__}.{module}")
+    order = {module: index for index, module in enumerate(MODULES)}
+    return sorted(REGISTRY.values(), key=lambda c: order.get(c.module, len(order)))
+
+
+def checks_for(rid: str) -> list[Check]:
+    return [c for c in all_checks() if rid in c.ids]

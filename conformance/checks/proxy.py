@@ -1,0 +1,101 @@
+"""Fire-and-forget, `Prefer: respond-async-proxy` (GW-PROXY-*)."""
+
+from __future__ import annotations
+
+import json
+
+from conformance.checks import check
+from conformance.checks.context import CheckContext
+from conformance.checks.flows import (
+    arrivals,
+    duplicates_after,
+    one_arrival,
+    prefer_names,
+    request_mismatches,
+    require_slow_container,
+    send,
+)
+from conformance.verdicts import Blocked, expect, show
+
+
+@check("GW-PROXY-01", "GW-PROXY-02", "GW-PROXY-03", "GW-PROXY-04", timed=True)
+async def fire_and_forget(ctx: CheckContext) -> None:
+    """Sends a JSON POST with `Prefer: respond-async-proxy`; the container takes D, then calls a webhook.
+
+    Expects a 202 with an empty body (01) within T_accept (02); the
+    container gets the request within T_done, exactly once, unchanged, with
+    `Prefer: respond-async` and without `respond-async-proxy` (03); the
+    webhook call is observed at the mock's sink (04).
+    """
+    correlation = ctx.correlation("proxy")
+    hook = ctx.mock.webhook_url(correlation)
+    sent = await send(
+        ctx, "POST", "/v1/jobs", correlation=correlation, prefer_values="respond-async-proxy",
+        body=json.dumps({"job": "fire and forget"}).encode(), content_type="application/json", query=[("priority", "low")],
+        mock={"delay": ctx.config.delay, "webhook_url": hook}, purpose="respond-async-proxy submission",
+    )
+    ctx.timed_request_sent()
+    response = sent.response
+
+    with ctx.judge("GW-PROXY-01"):
+        expect(response.status_code == 202, f"respond-async-proxy was answered {response.status_code}",
+               expected=202, actual=f"{response.status_code} {show(response.text, 200)}")
+        expect(response.content == b"", "the 202 has a body", expected="an empty body",
+               actual=f"{len(response.content)} bytes {show(response.text, 200)}")
+
+    with ctx.judge("GW-PROXY-02"):
+        require_slow_container(ctx)
+        expect(sent.latency <= ctx.config.t_accept,
+               f"the answer took {sent.latency:.3f} s while the container takes D = {ctx.config.delay:g} s",
+               expected=f"at most T_accept = {ctx.config.t_accept:g} s", actual=f"{sent.latency:.3f} s")
+        if response.status_code != 202:
+            raise Blocked(f"the answer came in time but was {response.status_code}, not 202 (judged by GW-PROXY-01)")
+        ctx.note("GW-PROXY-02", f"accepted in {sent.latency * 1000:.0f} ms")
+
+    with ctx.judge("GW-PROXY-03"):
+        entry = await one_arrival(ctx, correlation, ctx.config.t_done, "the fire-and-forget request")
+        names = prefer_names(entry)
+        lines = entry.header_values("prefer")
+        expect("respond-async" in names, "the container did not get Prefer: respond-async",
+               expected="Prefer: respond-async", actual=f"Prefer lines {lines!r}")
+        expect("respond-async-proxy" not in names, "respond-async-proxy reached the container",
+               expected="Prefer: respond-async", actual=f"Prefer lines {lines!r}")
+        problems = request_mismatches(entry, sent)
+        expect(not problems, f"the container got the request changed: {'; '.join(problems)}",
+               expected="the submission as sent", actual=entry.describe())
+        extra = await duplicates_after(ctx, correlation, 1, wait=ctx.config.delay + ctx.config.settle)
+        expect(not extra, f"the container got the request {1 + len(extra)} times", expected="exactly once",
+               actual=f"{1 + len(extra)} times")
+
+    with ctx.judge("GW-PROXY-04"):
+        deliveries = await ctx.mock.wait_webhooks(correlation, 1, ctx.config.t_done)
+        expect(deliveries, "the container's webhook call was never observed", expected=f"a delivery at {hook}",
+               actual="none within T_done")
+
+
+@check("GW-PROXY-05", heavy=True)
+async def fire_and_forget_none_dropped(ctx: CheckContext) -> None:
+    """Sends N respond-async-proxy submissions at once, each body numbered.
+
+    Expects all N accepted and all N numbers at the container within T_done.
+    """
+    correlation = ctx.correlation("proxy-burst")
+    n = ctx.config.n
+    sents = await ctx.all(*(
+        send(ctx, "POST", "/v1/jobs", correlation=correlation, prefer_values="respond-async-proxy",
+             body=json.dumps({"k": k}).encode(), content_type="application/json", purpose=f"submission {k}")
+        for k in range(n)
+    ))
+    refused = [f"{s.status} {show(s.response.text, 80)}" for s in sents if s.status != 202]
+    expect(not refused, f"{len(refused)} of {n} submissions were not accepted", expected=f"{n} × 202",
+           actual="; ".join(refused[:5]))
+    entries = await arrivals(ctx, correlation, n, ctx.config.t_done)
+    seen = set()
+    for entry in entries:
+        try:
+            seen.add(json.loads(entry.body)["k"])
+        except (ValueError, TypeError, KeyError):
+            continue
+    missing = sorted(set(range(n)) - seen)
+    expect(not missing, f"{len(missing)} of {n} fire-and-forget requests never reached the container",
+           expected=f"all {n} at the container within T_done", actual=f"missing numbers {missing[:10]}")

@@ -1,0 +1,177 @@
+"""Synchronous mode (GW-SYNC-*): the gateway as a faithful reverse proxy."""
+
+from __future__ import annotations
+
+import base64
+import json
+import random
+
+from conformance.checks import check
+from conformance.checks.context import CheckContext
+from conformance.checks.flows import duplicates_after, one_arrival, request_mismatches, send
+from conformance.verdicts import Failure, expect
+
+MiB = 1024 * 1024
+
+
+def binary_body(size: int, seed: int) -> bytes:
+    """`size` bytes that are certainly not UTF-8 (they start with 0xFF 0xFE 0x80)."""
+    return b"\xff\xfe\x80" + random.Random(seed).randbytes(size - 3)
+
+
+async def expect_forwarded_once(ctx: CheckContext, sent, what: str) -> None:  # type: ignore[no-untyped-def]
+    """The container got `sent` exactly once and unchanged (method, path, query, body, Content-Type)."""
+    entry = await one_arrival(ctx, sent.correlation, ctx.config.request_timeout, what)
+    problems = request_mismatches(entry, sent)
+    expect(not problems, f"the container got {what} changed: {'; '.join(problems)}",
+           expected="the request as sent", actual=entry.describe())
+    extra = await duplicates_after(ctx, sent.correlation, 1)
+    expect(not extra, f"the container got {what} {1 + len(extra)} times",
+           expected="exactly once", actual=f"{1 + len(extra)} times")
+
+
+@check("GW-SYNC-01")
+async def request_reaches_container_unchanged(ctx: CheckContext) -> None:
+    """Sends a JSON POST with a query, a GET with a query, and a 1 MiB binary (non-UTF-8) POST, no Prefer.
+
+    Expects the container's journal to show each exactly once with the
+    same method, path, query (as decoded pairs, in order), body bytes and
+    Content-Type.
+    """
+    query = [("a", "1"), ("b", "two words"), ("empty", "")]
+
+    async def case(label: str, method: str, path: str, body: bytes, content_type: str | None) -> None:
+        with ctx.judge("GW-SYNC-01", case=label):
+            sent = await send(ctx, method, path, correlation=ctx.correlation("sync"), body=body,
+                              content_type=content_type, query=query, purpose=label)
+            await expect_forwarded_once(ctx, sent, label)
+
+    await ctx.all(
+        case("JSON POST", "POST", "/v1/generate", b'{"prompt": "hello", "n": 1}', "application/json"),
+        case("GET", "GET", "/v1/models/info", b"", None),
+        case("1 MiB binary POST", "POST", "/v1/upload/raw", binary_body(MiB, 1), "application/octet-stream"),
+    )
+
+
+@check("GW-SYNC-02")
+async def response_reaches_client_unchanged(ctx: CheckContext) -> None:
+    """Has the container answer 200 with binary bytes, 404 with JSON and 503 with text.
+
+    Expects the client to get each status code, body bytes and Content-Type unchanged.
+    """
+
+    async def case(label: str, status: int, body: bytes, content_type: str) -> None:
+        with ctx.judge("GW-SYNC-02", case=label):
+            correlation = ctx.correlation("sync")
+            sent = await send(
+                ctx, "POST", "/v1/generate", correlation=correlation, body=b'{"prompt": "x"}',
+                content_type="application/json", purpose=label,
+                mock={"status": status, "body_base64": base64.b64encode(body).decode(), "content_type": content_type},
+            )
+            response = sent.response
+            expect(response.status_code == status, f"the client got status {response.status_code}",
+                   expected=status, actual=response.status_code)
+            expect(response.content == body, "the client got other body bytes than the container's",
+                   expected=f"{len(body)} bytes {body[:40]!r}", actual=f"{len(response.content)} bytes {response.content[:40]!r}")
+            got_type = response.headers.get("content-type")
+            expect(got_type == content_type, "the client got another Content-Type", expected=content_type, actual=got_type)
+
+    await ctx.all(
+        case("200 binary", 200, binary_body(300, 2), "application/x-conformance-binary"),
+        case("404 JSON", 404, json.dumps({"error": "no such model", "code": 404}).encode(), "application/json"),
+        case("503 text", 503, "overloaded, try later \u2013 conformance".encode(), "text/plain; charset=utf-8"),
+    )
+
+
+@check("GW-SYNC-03", heavy=True)
+async def other_methods_headers_and_large_bodies(ctx: CheckContext) -> None:
+    """Sends PUT, PATCH and DELETE; a custom X- request header; asks for a custom response header; sends 16 MiB.
+
+    Expects each method forwarded unchanged and once, `X-Conformance-Probe`
+    at the container, `X-Container-Note` at the client, and the 16 MiB body
+    at the container intact with the container's answer relayed.
+    """
+
+    async def method_case(method: str, body: bytes, content_type: str | None) -> None:
+        with ctx.judge("GW-SYNC-03", case=method):
+            sent = await send(ctx, method, "/v1/items/42", correlation=ctx.correlation("sync"), body=body,
+                              content_type=content_type, query=[("v", "1")], purpose=method)
+            await expect_forwarded_once(ctx, sent, f"the {method} request")
+
+    async def request_header_case() -> None:
+        with ctx.judge("GW-SYNC-03", case="custom request header"):
+            correlation = ctx.correlation("sync")
+            value = f"probe-{correlation}"
+            await send(ctx, "POST", "/v1/generate", correlation=correlation, body=b"{}", content_type="application/json",
+                       headers=[("X-Conformance-Probe", value)], purpose="custom request header")
+            entry = await one_arrival(ctx, correlation, ctx.config.request_timeout, "the request")
+            got = entry.header_values("x-conformance-probe")
+            expect(got == [value], "the custom request header did not reach the container unchanged",
+                   expected=f"X-Conformance-Probe: {value}", actual=got or "absent")
+
+    async def response_header_case() -> None:
+        with ctx.judge("GW-SYNC-03", case="custom response header"):
+            correlation = ctx.correlation("sync")
+            value = f"note-{correlation}"
+            sent = await send(ctx, "GET", "/v1/generate", correlation=correlation,
+                              mock={"headers": {"X-Container-Note": value}}, purpose="custom response header")
+            got = sent.response.headers.get_list("x-container-note")
+            expect(got == [value], "the container's custom response header did not reach the client",
+                   expected=f"X-Container-Note: {value}", actual=got or "absent")
+
+    async def large_body_case() -> None:
+        with ctx.judge("GW-SYNC-03", case="16 MiB body"):
+            body = binary_body(16 * MiB, 3)
+            sent = await send(ctx, "POST", "/v1/upload/large", correlation=ctx.correlation("sync"), body=body,
+                              content_type="application/octet-stream", purpose="16 MiB body",
+                              timeout=max(ctx.config.request_timeout, 30.0))
+            expect(sent.status == 200, f"the 16 MiB request was answered {sent.status}, not the container's 200",
+                   expected=200, actual=sent.status)
+            await expect_forwarded_once(ctx, sent, "the 16 MiB request")
+
+    await ctx.all(
+        method_case("PUT", b'{"name": "put"}', "application/json"),
+        method_case("PATCH", b'{"name": "patch"}', "application/merge-patch+json"),
+        method_case("DELETE", b"", None),
+        request_header_case(),
+        response_header_case(),
+        large_body_case(),
+    )
+
+
+STREAM_COUNT = 6
+STREAM_INTERVAL = 0.4
+
+
+@check("GW-SYNC-04")
+async def streamed_response_is_incremental(ctx: CheckContext) -> None:
+    """Has the container stream 6 pieces 0.4 s apart, as chunked NDJSON and as text/event-stream.
+
+    Expects the client to see the first piece well before the last one: the
+    spread between the first and the last piece arriving must be at least
+    half the 2 s the container takes to produce them (a buffering gateway
+    delivers everything at once).
+    """
+    produce = (STREAM_COUNT - 1) * STREAM_INTERVAL
+
+    async def case(kind: str) -> None:
+        with ctx.judge("GW-SYNC-04", case=kind):
+            correlation = ctx.correlation("stream")
+            url = ctx.gateway.url("/v1/stream", [("mock-correlation", correlation), ("mock-stream", kind),
+                                                 ("mock-stream-count", str(STREAM_COUNT)),
+                                                 ("mock-stream-interval", str(STREAM_INTERVAL))])
+            streamed = await ctx.gateway.stream("GET", url, headers=[("X-Mock-Correlation", correlation)],
+                                                purpose=f"{kind} stream")
+            expect(streamed.response.status_code == 200, f"the stream was answered {streamed.response.status_code}",
+                   expected=200, actual=streamed.response.status_code)
+            expect(streamed.chunks, "the stream had an empty body", expected=f"{STREAM_COUNT} pieces", actual="no body")
+            first, last = streamed.chunks[0][0], streamed.chunks[-1][0]
+            if last - first < produce / 2:
+                raise Failure(
+                    f"the whole stream arrived within {last - first:.2f} s although the container took {produce:.1f} s "
+                    "to produce it: the gateway buffered it",
+                    expected=f"the first piece at least {produce / 2:.2f} s before the last",
+                    actual=f"first piece after {first:.2f} s, last after {last:.2f} s ({len(streamed.chunks)} reads)",
+                )
+
+    await ctx.all(case("chunked"), case("sse"))

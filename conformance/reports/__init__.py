@@ -1,0 +1,1 @@
+"""Result model and its renderers (console, JSON)."""
