@@ -16,6 +16,7 @@ COMMANDS = {
     "run": "conformance.commands.run:run",
     "requirements": "conformance.commands.requirements:requirements",
     "gateway": "conformance.reference.command:gateway",
+    "load": "conformance.load.command:load",
 }
 
 

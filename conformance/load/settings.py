@@ -1,0 +1,217 @@
+"""What every load process must agree on: one dataclass, carried by Locust.
+
+The master (or the single local process) parses these from its command line;
+Locust forwards custom arguments to every worker in its spawn message, so a
+worker on another machine needs nothing but `--master-host`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ipaddress
+import uuid
+from dataclasses import dataclass, field
+from urllib.parse import quote, urlsplit, urlunsplit
+
+__all__ = [
+    "MODES",
+    "DEFAULT_MIX",
+    "Mix",
+    "LoadSettings",
+    "SettingsError",
+    "parse_mix",
+    "parse_header",
+    "is_loopback_url",
+    "add_arguments",
+    "from_options",
+]
+
+#: The four ways a submission can be made, by their short names in `--mix`.
+MODES = ("async", "proxy", "container", "sync")
+DEFAULT_MIX = "async=60,proxy=15,container=10,sync=15"
+
+
+class SettingsError(ValueError):
+    """A load setting that cannot work; the message names it."""
+
+
+@dataclass(frozen=True)
+class Mix:
+    """Relative weights of the four modes (Locust task weights)."""
+
+    weights: dict[str, int]
+
+    def __str__(self) -> str:
+        return ",".join(f"{mode}={self.weights[mode]}" for mode in MODES)
+
+    def active(self) -> list[str]:
+        return [mode for mode in MODES if self.weights[mode] > 0]
+
+
+def parse_mix(text: str) -> Mix:
+    """`async=60,proxy=15,container=10,sync=15` -> Mix; modes left out weigh 0."""
+    weights = dict.fromkeys(MODES, 0)
+    seen: set[str] = set()
+    for part in text.split(","):
+        name, sep, value = part.strip().partition("=")
+        name = name.strip().lower()
+        if not sep:
+            raise SettingsError(f"mix: {part.strip()!r} is not MODE=WEIGHT (modes: {', '.join(MODES)})")
+        if name not in weights:
+            raise SettingsError(f"mix: unknown mode {name!r} (modes: {', '.join(MODES)})")
+        if name in seen:
+            raise SettingsError(f"mix: mode {name!r} given twice")
+        seen.add(name)
+        try:
+            weight = int(value.strip())
+        except ValueError:
+            raise SettingsError(f"mix: weight of {name!r} must be a whole number, not {value.strip()!r}") from None
+        if weight < 0:
+            raise SettingsError(f"mix: weight of {name!r} must be 0 or more, not {weight}")
+        weights[name] = weight
+    if not any(weights.values()):
+        raise SettingsError("mix: at least one mode needs a weight above 0")
+    return Mix(weights)
+
+
+def is_loopback_url(url: str) -> bool:
+    host = urlsplit(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _check_url(name: str, url: str) -> str:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise SettingsError(f"{name}: {url!r} must be an http(s)://host[:port][/path] URL")
+    return url.rstrip("/")
+
+
+@dataclass(frozen=True)
+class LoadSettings:
+    run_id: str
+    container_urls: tuple[str, ...]
+    mix: Mix = field(default_factory=lambda: parse_mix(DEFAULT_MIX))
+    #: Path under the inference base every submission goes to.
+    path: str = "/infer"
+    #: Processing time each container call is told to take (the contract's D).
+    delay: float = 2.0
+    t_accept: float = 1.0
+    #: Accept -> Completed bound (the contract's T_done); None means D + 5 s.
+    t_done: float | None = None
+    #: Submissions one load process makes at most (the run is bounded in count too).
+    max_submissions: int = 200_000
+    #: Where the mock posts fire-and-forget webhooks, as the mock itself reaches
+    #: its sink; None: the first container URL with its host made 127.0.0.1
+    #: (mocks allow loopback webhook targets only by default).
+    webhook_base: str | None = None
+    #: Seconds to wait after the last expected delivery for late duplicates.
+    grace: float = 1.0
+    #: Sent on every gateway request (e.g. `Authorization: Bearer KEY`, as the provider's client does).
+    headers: tuple[tuple[str, str], ...] = ()
+    json_path: str | None = None
+    strict: bool = False
+
+    def __post_init__(self) -> None:
+        if not self.container_urls:
+            raise SettingsError("container-url: at least one mock container URL is needed to count deliveries")
+        object.__setattr__(
+            self, "container_urls", tuple(_check_url("container-url", u) for u in self.container_urls)
+        )
+        if not self.path.startswith("/"):
+            raise SettingsError(f"path: {self.path!r} must start with '/'")
+        for name in ("delay", "t_accept", "grace"):
+            if not getattr(self, name) >= 0:
+                raise SettingsError(f"{name}: must be 0 or more, not {getattr(self, name)!r}")
+        if self.t_done is not None and not self.t_done > 0:
+            raise SettingsError(f"t-done: must be above 0, not {self.t_done!r}")
+        if self.max_submissions < 1:
+            raise SettingsError(f"max-submissions: must be at least 1, not {self.max_submissions}")
+        if not self.run_id or len(self.run_id) > 100 or not all(c.isalnum() or c in "-_." for c in self.run_id):
+            raise SettingsError(f"run-id: {self.run_id!r} must be 1-100 letters, digits, '-', '_' or '.'")
+
+    @property
+    def done_bound(self) -> float:
+        return self.t_done if self.t_done is not None else self.delay + 5.0
+
+    @property
+    def webhook_url(self) -> str:
+        """The sink URL (one key per run) that fire-and-forget work reports to."""
+        base = self.webhook_base
+        if base is None:
+            parts = urlsplit(self.container_urls[0])
+            netloc = f"127.0.0.1:{parts.port}" if parts.port else "127.0.0.1"
+            base = urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+        return f"{base.rstrip('/')}/_mock/webhooks/{self.run_id}"
+
+    def query(self, mode: str) -> str:
+        """The query string of a submission: behaviours ride in it because
+        every mode forwards the query string (GW-SYNC-01, -ASYNC-07, -PROXY-03, -CONT-01)."""
+        parts = [f"mock-correlation={self.run_id}", f"mock-delay={self.delay:g}"]
+        if mode == "proxy":
+            parts.append(f"mock-webhook-url={quote(self.webhook_url, safe='')}")
+        elif mode == "container":
+            parts.append("mock-async=task-id")
+        return "&".join(parts)
+
+
+def parse_header(text: str) -> tuple[str, str]:
+    """`"Name: value"` -> ("Name", "value")."""
+    name, sep, value = text.partition(":")
+    name = name.strip()
+    if not sep or not name or any(c.isspace() for c in name):
+        raise SettingsError(f"header: {text!r} is not of the form 'Name: value'")
+    return name, value.strip()
+
+
+# -- Locust command line -------------------------------------------------------------
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Our options on Locust's parser (they reach workers with the spawn message)."""
+    group = parser.add_argument_group("conformance", "async gateway load conformance")
+    group.add_argument("--conformance-run-id", default="", help="correlation id of this run (default: a new uuid)")
+    group.add_argument(
+        "--conformance-container-url",
+        default="",
+        help="mock container URL(s) whose journals count deliveries; several separated by spaces",
+    )
+    group.add_argument("--conformance-mix", default=DEFAULT_MIX, help=f"mode weights (default {DEFAULT_MIX})")
+    group.add_argument("--conformance-path", default="/infer", help="path under the inference base")
+    group.add_argument("--conformance-delay", type=float, default=2.0, help="container processing time D (s)")
+    group.add_argument("--conformance-t-accept", type=float, default=1.0, help="T_accept (s)")
+    group.add_argument("--conformance-t-done", type=float, default=0.0, help="T_done (s); 0 means D + 5")
+    group.add_argument("--conformance-max-submissions", type=int, default=200_000, help="per load process")
+    group.add_argument("--conformance-webhook-base", default="", help="mock URL as the mock itself reaches it")
+    group.add_argument("--conformance-grace", type=float, default=1.0, help="wait for late duplicates (s)")
+    group.add_argument("--conformance-header", action="append", default=[], metavar="'NAME: VALUE'",
+                       help="header sent on every gateway request (repeatable)")
+    group.add_argument("--conformance-json", default="", help="write the load verdicts here")
+    group.add_argument("--conformance-strict", action="store_true", default=False, help="SHOULD failures fail")
+    group.add_argument("--conformance-allow-remote", action="store_true", default=False,
+                       help="allow non-loopback gateway and mock URLs")
+    group.add_argument("--conformance-target-mode", default="url", help=argparse.SUPPRESS)
+
+
+def from_options(options: argparse.Namespace) -> LoadSettings:
+    """LoadSettings from Locust's parsed options; a missing run id gets a fresh one."""
+    if not options.conformance_run_id:
+        options.conformance_run_id = f"load-{uuid.uuid4().hex[:16]}"
+    return LoadSettings(
+        run_id=options.conformance_run_id,
+        container_urls=tuple(options.conformance_container_url.split()),
+        mix=parse_mix(options.conformance_mix),
+        path=options.conformance_path,
+        delay=options.conformance_delay,
+        t_accept=options.conformance_t_accept,
+        t_done=options.conformance_t_done or None,
+        max_submissions=options.conformance_max_submissions,
+        webhook_base=options.conformance_webhook_base or None,
+        grace=options.conformance_grace,
+        headers=tuple(parse_header(text) for text in options.conformance_header or ()),
+        json_path=options.conformance_json or None,
+        strict=bool(options.conformance_strict),
+    )

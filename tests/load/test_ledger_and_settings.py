@@ -1,0 +1,74 @@
+"""The ledger's trip from worker to master, and the run settings' parsing."""
+
+from __future__ import annotations
+
+import argparse
+
+import pytest
+
+from conformance.load.command import parse_duration
+from conformance.load.ledger import Ledger, Outcome, merge
+from conformance.load.settings import LoadSettings, SettingsError, add_arguments, from_options, parse_mix
+
+
+def test_a_ledger_survives_the_wire_and_moves_onto_the_masters_clock() -> None:
+    ledger = Ledger(sources={"worker-a": 0})
+    record = ledger.sent("async", "a" * 64, 1000.0)
+    ledger.accepted(record, 1000.5, inference_id="id-1", status_url="http://g/status/m", result_url="http://g/result/m")
+    ledger.latency("async", 0.004)
+    ledger.failed(ledger.sent("sync", "b" * 64, 1001.0), "sync: HTTP 502")
+    wire = ledger.to_wire()
+    back = Ledger.from_wire(wire, received_at=wire["clock"] + 10.0)  # the master's clock is 10 s ahead
+    got = back.records["a" * 64]
+    assert (got.outcome, got.inference_id, got.status_url) == (Outcome.ACCEPTED, "id-1", "http://g/status/m")
+    assert got.sent_at == pytest.approx(1010.0) and got.accepted_at == pytest.approx(1010.5)
+    assert back.records["b" * 64].outcome is Outcome.FAILED
+    assert back.errors == {"sync: HTTP 502": 1} and back.latencies == {"async": [0.004]}
+
+
+def test_merge_keeps_every_process_and_its_count() -> None:
+    one, two = Ledger(sources={"w1": 0}), Ledger(sources={"w2": 0})
+    one.sent("sync", "1" * 64, 1.0)
+    two.sent("sync", "2" * 64, 1.0)
+    two.sent("proxy", "3" * 64, 1.0)
+    total = merge([one, two])
+    assert len(total.records) == 3 and total.sources == {"w1": 1, "w2": 2}
+
+
+def test_mix_parsing_names_the_bad_part() -> None:
+    assert parse_mix("sync=100").weights == {"async": 0, "proxy": 0, "container": 0, "sync": 100}
+    assert str(parse_mix(" async=60, proxy=15,container=10 ,sync=15")) == "async=60,proxy=15,container=10,sync=15"
+    for text, word in [("async=1,fast=2", "fast"), ("async=x", "whole number"), ("async=-1", "0 or more"),
+                       ("async", "MODE=WEIGHT"), ("async=0", "above 0"), ("sync=1,sync=2", "twice")]:
+        with pytest.raises(SettingsError, match=word):
+            parse_mix(text)
+
+
+def test_behaviours_ride_in_the_query_string_and_webhooks_go_to_the_mock_on_loopback() -> None:
+    settings = LoadSettings(run_id="r1", container_urls=("http://localhost:8000/",), delay=0.5)
+    assert settings.container_urls == ("http://localhost:8000",)
+    assert settings.webhook_url == "http://127.0.0.1:8000/_mock/webhooks/r1"
+    assert settings.query("sync") == "mock-correlation=r1&mock-delay=0.5"
+    assert settings.query("container").endswith("&mock-async=task-id")
+    assert "mock-webhook-url=http%3A%2F%2F127.0.0.1%3A8000%2F_mock%2Fwebhooks%2Fr1" in settings.query("proxy")
+    assert settings.done_bound == 5.5
+
+
+def test_locust_options_become_settings_with_a_fresh_run_id() -> None:
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    options = parser.parse_args(["--conformance-container-url", "http://127.0.0.1:1 http://127.0.0.1:2",
+                                 "--conformance-header", "Authorization: Bearer k", "--conformance-t-done", "9"])
+    settings = from_options(options)
+    assert settings.run_id.startswith("load-") and options.conformance_run_id == settings.run_id
+    assert settings.container_urls == ("http://127.0.0.1:1", "http://127.0.0.1:2")
+    assert settings.headers == (("Authorization", "Bearer k"),) and settings.done_bound == 9.0
+    with pytest.raises(SettingsError, match="container-url"):
+        from_options(parser.parse_args([]))
+
+
+def test_durations_are_bounded() -> None:
+    assert [parse_duration(t) for t in ("4", "4s", "2m", "1h30m", "1m30s")] == [4, 4, 120, 5400, 90]
+    for text in ("", "0s", "25h", "soon", "-3"):
+        with pytest.raises(SettingsError, match="duration"):
+            parse_duration(text)
