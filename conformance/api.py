@@ -27,7 +27,7 @@ from conformance.reports.model import CheckRecord, ResultDocument
 from conformance.selection import Selection, SelectionError, load_expected_failures
 from conformance.targets import Target, start_target
 
-__all__ = ["run_suite", "SuiteError", "TargetError", "SelectionError", "pytest_args"]
+__all__ = ["run_suite", "SuiteError", "TargetError", "SelectionError", "pytest_args", "isolated_args", "Listener"]
 
 SUITE_DIR = Path(__file__).parent / "suite"
 
@@ -36,7 +36,7 @@ class SuiteError(RuntimeError):
     """pytest ended before the suite produced its document (a usage or internal error)."""
 
 
-class _Listener:
+class Listener:
     """A pytest plugin object that hands the engine's events to the caller."""
 
     def __init__(self, on_check_finished: Callable[[CheckRecord], None] | None) -> None:
@@ -69,9 +69,7 @@ def pytest_args(
     extra: Sequence[str] = (),
 ) -> list[str]:
     """The pytest command line of one run (isolated ini, the plugin, the run's options)."""
-    args = ["-c", str(SUITE_DIR / "pytest.ini"), "--rootdir", str(SUITE_DIR), str(SUITE_DIR),
-            "--disable-plugin-autoload", "-p", "conformance.plugin", "-p", "no:cacheprovider", "-p", "no:faulthandler", "-s"]
-    args += ["-v", "-rfEsxX", "--conformance-no-summary"] if pytest_output else ["-p", "no:terminal"]
+    args = isolated_args(pytest_output)
     args += ["--gateway", target.gateway, "--container-url", target.container_url,
              "--conformance-target-mode", target.mode,
              "--conformance-delay", str(config.delay), "--conformance-t-accept", str(config.t_accept),
@@ -96,9 +94,22 @@ def pytest_args(
         args += ["--conformance-json", str(json_path)]
     if config.seed is not None:
         args += ["--conformance-seed", str(config.seed)]
+    if config.examples is not None:
+        args += ["--conformance-examples", str(config.examples)]
+    if config.explore:
+        args.append("--conformance-explore")
+    if config.hypothesis_db:
+        args += ["--conformance-hypothesis-db", str(config.hypothesis_db)]
     if preflight_done:
         args.append("--conformance-no-preflight")
     return args + list(extra)
+
+
+def isolated_args(pytest_output: bool = False) -> list[str]:
+    """pytest with the package's own ini and only the conformance plugin (shared by gateway and container runs)."""
+    args = ["-c", str(SUITE_DIR / "pytest.ini"), "--rootdir", str(SUITE_DIR), str(SUITE_DIR),
+            "--disable-plugin-autoload", "-p", "conformance.plugin", "-p", "no:cacheprovider", "-p", "no:faulthandler", "-s"]
+    return args + (["-v", "-rfEsxX", "--conformance-no-summary"] if pytest_output else ["-p", "no:terminal"])
 
 
 def run_suite(
@@ -120,6 +131,9 @@ def run_suite(
     expected_failures: str | Path | dict[str, str] | None = None,
     json_path: str | Path | None = None,
     seed: int | None = None,
+    examples: int | None = None,
+    explore: bool = False,
+    hypothesis_db: str | Path | None = None,
     on_check_finished: Callable[[CheckRecord], None] | None = None,
     on_target: Callable[[Target], Any] | None = None,
     pytest_output: bool = False,
@@ -153,9 +167,11 @@ def run_suite(
                 on_target(target)
             config = SuiteConfig(gateway=target.gateway, container_url=target.container_url,
                                  other_gateway=target.other_gateway, headers=headers, delay=delay, t_accept=t_accept,
-                                 t_done_override=t_done, n=n, request_timeout=request_timeout, parallel=parallel, seed=seed)
+                                 t_done_override=t_done, n=n, request_timeout=request_timeout, parallel=parallel, seed=seed,
+                                 examples=examples, explore=explore,
+                                 hypothesis_db=str(hypothesis_db) if hypothesis_db else None)
             preflight(config)
-            listener = _Listener(on_check_finished)
+            listener = Listener(on_check_finished)
             args = pytest_args(target, config, select=select, levels=levels, strict=strict,
                                expected_failures=expected_failures, json_path=json_path, pytest_output=pytest_output)
             code = pytest.main(args, plugins=[listener])

@@ -17,6 +17,8 @@ COMMANDS = {
     "requirements": "conformance.commands.requirements:requirements",
     "gateway": "conformance.reference.command:gateway",
     "load": "conformance.load.command:load",
+    "report": "conformance.commands.report:report",
+    "container": "conformance.commands.container:container",
 }
 
 

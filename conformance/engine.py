@@ -22,12 +22,13 @@ import httpx
 
 from conformance.checks import Check
 from conformance.checks.context import CheckContext, Signals
+from conformance.checks.flows import record_container_side
 from conformance.config import SuiteConfig
 from conformance.reports.model import CheckRecord
 from conformance.session import GatewayClient, InstrumentError, MockControl, Recorder, Transcript, current_case
 from conformance.verdicts import Blocked, Failure, Ledger, NotApplicable
 
-__all__ = ["Engine", "run_check"]
+__all__ = ["Engine", "run_check", "ContextFactory", "gateway_context"]
 
 #: idle keep-alive connections are dropped before common server idle timeouts (uvicorn: 5 s),
 #: so a request never goes out on a connection the server is closing
@@ -41,20 +42,20 @@ def _client(timeout: float) -> httpx.AsyncClient:
     return httpx.AsyncClient(timeout=timeout, limits=limits, follow_redirects=False)
 
 
-async def run_check(
+def gateway_context(
     check: Check,
     *,
     config: SuiteConfig,
+    run_id: str,
     recorder: Recorder,
+    transcript: Transcript,
+    ledger: Ledger,
     gateway_http: httpx.AsyncClient,
     mock_http: httpx.AsyncClient,
     signals: Signals,
-    run_id: str,
-) -> CheckRecord:
-    """Run one check to its record: per-ID verdicts plus every exchange it made."""
-    transcript = Transcript(check.name, recorder)
-    ledger = Ledger(check.ids, exchanges_of=transcript.seqs, enter_case=current_case.set, leave_case=current_case.reset)
-    ctx = CheckContext(
+) -> CheckContext:
+    """What a gateway check holds: the gateway (and a second deployment), the mock container's control API."""
+    return CheckContext(
         name=check.name,
         config=config,
         run_id=run_id,
@@ -69,6 +70,29 @@ async def run_check(
         signals=signals,
         timed=check.timed,
     )
+
+
+#: builds a check's context from the run's pieces (same keywords as `gateway_context`); the
+#: container run passes its own (conformance.container.context), the gateway run uses the default
+ContextFactory = Callable[..., CheckContext]
+
+
+async def run_check(
+    check: Check,
+    *,
+    config: SuiteConfig,
+    recorder: Recorder,
+    gateway_http: httpx.AsyncClient,
+    mock_http: httpx.AsyncClient,
+    signals: Signals,
+    run_id: str,
+    make_context: ContextFactory = gateway_context,
+) -> CheckRecord:
+    """Run one check to its record: per-ID verdicts plus every exchange it made."""
+    transcript = Transcript(check.name, recorder)
+    ledger = Ledger(check.ids, exchanges_of=transcript.seqs, enter_case=current_case.set, leave_case=current_case.reset)
+    ctx = make_context(check, config=config, run_id=run_id, recorder=recorder, transcript=transcript, ledger=ledger,
+                       gateway_http=gateway_http, mock_http=mock_http, signals=signals)
     record = CheckRecord(check.name, check.module, list(check.ids), check.summary, "completed", started=recorder.clock())
     try:
         async with asyncio.timeout(config.check_timeout):
@@ -92,6 +116,7 @@ async def run_check(
     finally:
         ctx.timed_request_sent()  # a timed check that ended early must not hold the others back
     record.duration = recorder.clock() - record.started
+    await record_container_side(ctx)
     record.verdicts = verdicts
     record.exchanges = transcript.exchanges
     return record
@@ -106,10 +131,12 @@ class Engine:
         checks: list[Check],
         *,
         on_finish: Callable[[CheckRecord], None] | None = None,
+        make_context: ContextFactory | None = None,
     ) -> None:
         self.config = config
         self.checks = checks
         self.on_finish = on_finish
+        self.make_context = make_context or gateway_context
         self.run_id = secrets.token_hex(3)
         self.recorder = Recorder(redact=[name for name, _ in config.headers])
         self._futures = {check.name: concurrent.futures.Future() for check in checks}
@@ -168,7 +195,7 @@ class Engine:
         long_poll = self.config.t_done + self.config.request_timeout
         async with _client(self.config.request_timeout) as gateway_http, _client(long_poll) as mock_http:
             kwargs = dict(config=self.config, recorder=self.recorder, gateway_http=gateway_http, mock_http=mock_http,
-                          signals=signals, run_id=self.run_id)
+                          signals=signals, run_id=self.run_id, make_context=self.make_context)
 
             async def one(check: Check) -> None:
                 if check.phase == "main" and not check.timed:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from conformance import catalogue
-from conformance.checks import Check
+from conformance.checks import KINDS, Check
 
 __all__ = ["Selection", "SelectionError", "parse_expected_failures", "load_expected_failures"]
 
@@ -18,26 +18,30 @@ class SelectionError(ValueError):
 
 @dataclass(frozen=True)
 class Selection:
-    """Requirement IDs by prefix (`GW-ASYNC`, `GW-STATUS-0`) and by level; empty means all."""
+    """Requirement IDs of one kind of run, by prefix (`GW-ASYNC`, `GW-STATUS-0`) and by level; empty means all."""
 
     prefixes: tuple[str, ...] = ()
     levels: tuple[str, ...] = ()
+    #: "gateway" (GW-* IDs) or "container" (CT-* IDs): see conformance.checks.KINDS
+    kind: str = "gateway"
 
     @classmethod
-    def make(cls, prefixes: Iterable[str] = (), levels: Iterable[str] = ()) -> "Selection":
+    def make(cls, prefixes: Iterable[str] = (), levels: Iterable[str] = (), kind: str = "gateway") -> "Selection":
+        own = KINDS[kind].prefix
         clean = tuple(p.strip().upper() for p in prefixes if p.strip())
         for prefix in clean:
-            if not any(rid.startswith(prefix) for rid in catalogue.REQUIREMENTS if rid.startswith("GW-")):
-                raise SelectionError(f"-k {prefix}: no gateway requirement ID starts with it (see `conformance requirements`)")
+            if not any(rid.startswith(prefix) for rid in catalogue.REQUIREMENTS if rid.startswith(own)):
+                hint = "conformance requirements" + ("" if kind == "gateway" else f" --kind {kind}")
+                raise SelectionError(f"-k {prefix}: no {kind} requirement ID starts with it (see `{hint}`)")
         names = tuple(level.strip().upper() for level in levels if level.strip())
         for level in names:
             if level not in catalogue.Level.__members__:
                 raise SelectionError(f"--level {level}: expected one of MUST, SHOULD, INFO")
-        return cls(clean, names)
+        return cls(clean, names, kind)
 
     def covers(self, rid: str) -> bool:
-        if not rid.startswith("GW-"):
-            return False  # container-side requirements belong to `conformance container`
+        if not rid.startswith(KINDS[self.kind].prefix):
+            return False  # the other kind's requirements belong to the other command
         if self.prefixes and not any(rid.startswith(prefix) for prefix in self.prefixes):
             return False
         return not self.levels or catalogue.get(rid).level.value in self.levels

@@ -15,10 +15,38 @@ from dataclasses import dataclass, field
 from conformance import catalogue
 from conformance.catalogue import Level
 
-__all__ = ["Check", "check", "REGISTRY", "all_checks", "checks_for", "MODULES"]
+__all__ = ["Check", "check", "REGISTRY", "all_checks", "checks_for", "MODULES", "Kind", "KINDS", "kind_of"]
 
 #: the modules holding checks, in contract order
-MODULES = ("prefer", "sync", "async_", "status", "result", "proxy", "container", "load")
+MODULES = ("prefer", "sync", "async_", "status", "result", "proxy", "container", "load", "properties", "schema")
+
+
+@dataclass(frozen=True)
+class Kind:
+    """What a run judges: a gateway (GW-* IDs) or a container on its own (CT-* IDs)."""
+
+    name: str
+    #: every requirement ID of this kind starts with it
+    prefix: str
+    #: the modules whose checks judge those IDs, in contract order
+    modules: tuple[str, ...]
+
+
+#: The one place a gateway run and a container run are told apart: a run of
+#: one kind imports only its modules and selects only checks of its IDs, so
+#: `conformance run` never runs a CT check and `conformance container` never a GW one.
+KINDS = {
+    "gateway": Kind("gateway", "GW-", MODULES),
+    "container": Kind("container", "CT-", ("container_side",)),
+}
+
+
+def kind_of(rid: str) -> Kind:
+    """The kind of run that judges requirement `rid`."""
+    for kind in KINDS.values():
+        if rid.startswith(kind.prefix):
+            return kind
+    raise KeyError(f"requirement ID {rid!r} belongs to no kind of run ({', '.join(KINDS)})")
 
 CheckFunc = Callable[..., Awaitable[None]]
 
@@ -65,6 +93,8 @@ def check(*ids: str, phase: str = "main", timed: bool = False, heavy: bool = Fal
         raise ValueError("a check must name at least one requirement ID")
     for rid in ids:
         catalogue.get(rid)  # KeyError names an unknown ID at import time
+    if len({kind_of(rid).name for rid in ids}) > 1:
+        raise ValueError(f"a check judges one kind of target, not both: {', '.join(ids)}")
     if phase not in ("main", "exclusive"):
         raise ValueError(f"unknown phase {phase!r}")
 
@@ -79,13 +109,15 @@ def check(*ids: str, phase: str = "main", timed: bool = False, heavy: bool = Fal
     return register
 
 
-def all_checks() -> list[Check]:
-    """Every registered check, in module order then definition order."""
-    for module in MODULES:
+def all_checks(kind: str = "gateway") -> list[Check]:
+    """Every registered check of this kind of run, in module order then definition order."""
+    chosen = KINDS[kind]
+    for module in chosen.modules:
         importlib.import_module(f"{__name__}.{module}")
-    order = {module: index for index, module in enumerate(MODULES)}
-    return sorted(REGISTRY.values(), key=lambda c: order.get(c.module, len(order)))
+    order = {module: index for index, module in enumerate(chosen.modules)}
+    mine = (c for c in REGISTRY.values() if c.ids[0].startswith(chosen.prefix))
+    return sorted(mine, key=lambda c: order.get(c.module, len(order)))
 
 
 def checks_for(rid: str) -> list[Check]:
-    return [c for c in all_checks() if rid in c.ids]
+    return [c for c in all_checks(kind_of(rid).name) if rid in c.ids]

@@ -6,34 +6,22 @@ import sys
 
 import click
 
-from conformance.config import DEFAULT_DELAY, DEFAULT_N, DEFAULT_PARALLEL, DEFAULT_REQUEST_TIMEOUT, DEFAULT_T_ACCEPT, parse_header
+from conformance.commands.options import (
+    EXIT_USAGE,
+    UsageExit,
+    env_prefix,
+    finish,
+    header_option,
+    report_options,
+    selection_options,
+    verbose_option,
+)
+from conformance.config import DEFAULT_DELAY, DEFAULT_N, DEFAULT_PARALLEL, DEFAULT_REQUEST_TIMEOUT, DEFAULT_T_ACCEPT
 
 __all__ = ["run"]
 
-EXIT_USAGE = 2
-
-
-class HeaderType(click.ParamType):
-    """`Name: value`; in CONFORMANCE_HEADER one header per line."""
-
-    name = "header"
-    envvar_list_splitter = "\n"
-
-    def convert(self, value, param, ctx):  # type: ignore[no-untyped-def]
-        if isinstance(value, tuple):
-            return value
-        try:
-            return parse_header(value)
-        except ValueError as exc:
-            self.fail(str(exc), param, ctx)
-
-
-def _env(name: str) -> str:
-    return f"CONFORMANCE_{name}"
-
-
-class UsageExit(click.UsageError):
-    exit_code = EXIT_USAGE
+#: CONFORMANCE_<OPTION>; the options shared with `conformance container` come from commands/options.py
+_env = env_prefix("CONFORMANCE_")
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"], "show_default": True})
@@ -47,9 +35,7 @@ class UsageExit(click.UsageError):
               "container, run against it, stop both.")
 @click.option("--other-gateway", envvar=_env("OTHER_GATEWAY"), metavar="URL",
               help="Inference base of a second deployment routed to the same mock (enables GW-SEC-01).")
-@click.option("-H", "--header", "headers", multiple=True, type=HeaderType(), envvar=_env("HEADER"), metavar="'NAME: VALUE'",
-              help="Extra header on every gateway request, e.g. 'Authorization: Bearer KEY' (repeatable; in the "
-              "environment one per line). Their values are redacted in reports.")
+@header_option(_env)
 @click.option("--delay", type=click.FloatRange(min=0), default=DEFAULT_DELAY, envvar=_env("DELAY"), metavar="D",
               help="D: seconds the mock container takes in the slow cases.")
 @click.option("--t-accept", type=click.FloatRange(min=0, min_open=True), default=DEFAULT_T_ACCEPT, envvar=_env("T_ACCEPT"),
@@ -62,21 +48,23 @@ class UsageExit(click.UsageError):
               envvar=_env("REQUEST_TIMEOUT"), metavar="S", help="Timeout of each HTTP request.")
 @click.option("--parallel", type=click.IntRange(min=1), default=DEFAULT_PARALLEL, envvar=_env("PARALLEL"), metavar="K",
               help="Checks running at once.")
-@click.option("-k", "--select", multiple=True, envvar=_env("SELECT"), metavar="PREFIX",
-              help="Only requirement IDs starting with PREFIX, e.g. -k GW-ASYNC -k GW-STATUS-0 (repeatable).")
-@click.option("--level", "levels", multiple=True, type=click.Choice(["MUST", "SHOULD", "INFO"], case_sensitive=False),
-              envvar=_env("LEVEL"), help="Only requirements of this level (repeatable).")
-@click.option("--strict/--no-strict", default=False, envvar=_env("STRICT"), help="SHOULD failures fail the run too.")
-@click.option("--expected-failures", type=click.Path(dir_okay=False), envvar=_env("EXPECTED_FAILURES"), metavar="FILE",
-              help="Requirement IDs this gateway is known to fail, one per line with a reason ('#' comments); they "
-              "do not fail the run, and one that passes is flagged.")
-@click.option("--json", "json_path", type=click.Path(dir_okay=False), envvar=_env("JSON"), metavar="FILE",
-              help="Write the JSON result document (schema: conformance/reports/result.schema.json).")
-@click.option("--seed", type=int, default=None, envvar=_env("SEED"), help="Seed for randomized checks (reserved).")
-@click.option("-v", "--verbose", is_flag=True, default=False, envvar=_env("VERBOSE"),
-              help="Show pytest's per-check lines, every failure detail and the notes of passed requirements.")
+@selection_options(_env)
+@report_options(_env)
+@click.option("--seed", type=int, default=None, envvar=_env("SEED"),
+              help="Seed of the property and schema checks' generated examples (hypothesis). The same seed gives "
+              "the same examples and verdicts.  [default: 0; random with --explore]")
+@click.option("--examples", type=click.IntRange(min=1), default=None, envvar=_env("EXAMPLES"), metavar="N",
+              help="Generated examples per property check (the stateful model runs about a third as many sequences).  "
+              "[default: 30]")
+@click.option("--explore/--no-explore", default=False, envvar=_env("EXPLORE"),
+              help="Search longer: ten times the examples, a random seed unless --seed, and failing examples kept in "
+              "--hypothesis-db and tried first next time.")
+@click.option("--hypothesis-db", type=click.Path(file_okay=False), default=None, envvar=_env("HYPOTHESIS_DB"),
+              metavar="DIR", help="Where --explore keeps hypothesis's example database.  [default: .hypothesis/conformance]")
+@verbose_option(_env)
 def run(gateway, container_url, gateway_cmd, other_gateway, headers, delay, t_accept, t_done, n, request_timeout,  # type: ignore[no-untyped-def]
-        parallel, select, levels, strict, expected_failures, json_path, seed, verbose) -> None:
+        parallel, select, levels, strict, expected_failures, json_path, junit_path, html_path, seed, examples, explore,
+        hypothesis_db, verbose) -> None:
     """Judge a gateway against every requirement of the contract.
 
     \b
@@ -96,7 +84,7 @@ def run(gateway, container_url, gateway_cmd, other_gateway, headers, delay, t_ac
 
     from conformance.api import SelectionError, SuiteError, TargetError, run_suite
     from conformance.checks import all_checks
-    from conformance.reports.console import LiveProgress, render
+    from conformance.reports.console import LiveProgress
     from conformance.selection import Selection
 
     console = Console()
@@ -128,7 +116,8 @@ def run(gateway, container_url, gateway_cmd, other_gateway, headers, delay, t_ac
                 gateway=gateway, container_url=container_url, gateway_cmd=gateway_cmd, other_gateway=other_gateway,
                 headers=headers, delay=delay, t_accept=t_accept, t_done=t_done, n=n, request_timeout=request_timeout,
                 parallel=parallel, select=select, levels=[lv.upper() for lv in levels], strict=strict,
-                expected_failures=expected_failures, json_path=json_path, seed=seed,
+                expected_failures=expected_failures, json_path=json_path, seed=seed, examples=examples,
+                explore=explore, hypothesis_db=hypothesis_db,
                 on_check_finished=progress.finished if progress is not None else None, on_target=announce,
                 pytest_output=verbose,
             )
@@ -138,7 +127,4 @@ def run(gateway, container_url, gateway_cmd, other_gateway, headers, delay, t_ac
     except (TargetError, SelectionError, SuiteError) as exc:
         errors.print(f"[bold red]conformance: error:[/] {exc}", highlight=False)
         sys.exit(EXIT_USAGE)
-    if json_path:
-        console.print(f"JSON report: {json_path}", highlight=False)
-    render(document, console, verbose=verbose)
-    sys.exit(document.summary.exit_code)
+    finish(document, console, errors, json_path=json_path, junit_path=junit_path, html_path=html_path, verbose=verbose)

@@ -1,0 +1,316 @@
+"""The container side (CT-*): what a container must do to work behind an async gateway.
+
+Judged by `conformance container` directly against the author's container:
+the suite sends what a gateway would send (the author's sample request; no
+`Prefer`; unknown `Prefer` values; `Prefer: respond-async` for the async
+styles the author declared) and watches side effects through a webhook sink
+it runs itself (conformance/container/sink.py).
+
+Every check here runs in the engine's "exclusive" phase, one at a time and
+in this order: a container is often a single worker, so one check's traffic
+would otherwise change another's verdict (an ack judged against T_accept
+while a slow synchronous request holds the worker), and the malformed-input
+check runs last so a container it crashes has been judged on everything else.
+
+Health comes first and is judged from the wait the run did before any
+check (conformance/container/ready.py); when the container never got
+ready, the other checks are not judged (skipped, naming CT-HEALTH-01).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from conformance.checks import check
+from conformance.container.config import ContainerConfig
+from conformance.container.context import ContainerContext
+from conformance.session import GatewayError
+from conformance.verdicts import Blocked, Failure, NotApplicable, expect, show
+
+__all__ = ["UNKNOWN_PREFER", "MALFORMED_JSON", "identifier_fields"]
+
+#: Prefer values a container does not know: the contract's examples, a value of
+#: GW-PREF-03's list, a made-up token and a near miss (GW-PREF-04: not respond-async)
+UNKNOWN_PREFER = ("wait=5", "return=minimal", "handling=lenient", "x-conformance-unknown=1", "respond-asyncx")
+MALFORMED_JSON = b'{"prompt": "unterminated'
+
+
+@dataclass
+class Answer:
+    response: httpx.Response
+    latency: float  # seconds from sending to the whole response
+
+    @property
+    def status(self) -> int:
+        return self.response.status_code
+
+    @property
+    def media_type(self) -> str | None:
+        value = self.response.headers.get("content-type")
+        return value.split(";", 1)[0].strip().lower() if value else None
+
+    def describe(self) -> str:
+        kind = self.response.headers.get("content-type") or "no Content-Type"
+        return f"{self.status} ({kind}, {len(self.response.content)} bytes) {show(self.response.text, 120)}".rstrip()
+
+
+def _config(ctx: ContainerContext) -> ContainerConfig:
+    return ctx.container_config
+
+
+async def ask(
+    ctx: ContainerContext,
+    method: str,
+    path: str,
+    *,
+    purpose: str,
+    prefer: str | None = None,
+    body: bytes = b"",
+    content_type: str | None = None,
+    headers: Sequence[tuple[str, str]] = (),
+) -> Answer:
+    """One request to the container; a container that gives no answer fails the requirement at hand.
+
+    Each request has a connection of its own (`Connection: close`): a container
+    that drops a connection after answering an error must not fail the next
+    request of some other check by a race on a reused one.
+    """
+    all_headers = [*([("Prefer", prefer)] if prefer is not None else []), *headers, ("Connection", "close")]
+    if content_type is not None:
+        all_headers.append(("Content-Type", content_type))
+    started = ctx.clock()
+    try:
+        response = await ctx.container.request(method, ctx.container.url(path), headers=all_headers, content=body,
+                                               purpose=purpose)
+    except GatewayError as exc:
+        raise Failure(f"the container gave no answer to {method} {path} ({purpose}): {exc.actual}",
+                      expected="an HTTP response", actual=exc.actual, exchanges=exc.exchanges) from None
+    return Answer(response, ctx.clock() - started)
+
+
+def require_ready(ctx: ContainerContext) -> None:
+    readiness = _config(ctx).readiness
+    if readiness is not None and not readiness.ready:
+        raise Blocked(f"not judged: the container never became ready within --ready-timeout = {readiness.timeout:g} s "
+                      "(judged by CT-HEALTH-01)")
+
+
+def require_declared(ctx: ContainerContext, style: str) -> None:
+    if style not in _config(ctx).supports:
+        raise NotApplicable(f"not declared: --supports does not list {style}")
+
+
+async def sample(ctx: ContainerContext, purpose: str, prefer: str | None = None,
+                 webhook_key: str | None = None) -> Answer:
+    """The author's sample request, with the webhook URL of `webhook_key` put where the author said."""
+    config = _config(ctx)
+    body, headers = config.body, []
+    if webhook_key is not None and (config.webhook_field or config.webhook_header):
+        body, headers = config.with_webhook(ctx.sink.url(webhook_key))  # type: ignore[union-attr]
+    return await ask(ctx, "POST", config.path, purpose=purpose, prefer=prefer, body=body,
+                     content_type=config.content_type, headers=headers)
+
+
+@check("CT-HEALTH-01", phase="exclusive")
+async def health_route_ready(ctx: ContainerContext) -> None:
+    """Before any check, polls `GET {--health-path}` until it answers 200 (at most --ready-timeout), then asks once more.
+
+    Expects 200 once the container is ready; reports how long that took and what it answered while starting.
+    """
+    config = _config(ctx)
+    readiness = config.readiness
+    if readiness is None:
+        raise Blocked("not judged: the run did not wait for the health route")
+    with ctx.judge("CT-HEALTH-01"):
+        hint = " (is --health-path right?)" if readiness.last.startswith("404") else ""
+        expect(readiness.ready,
+               f"GET {config.health_path} never answered 200 within --ready-timeout = {readiness.timeout:g} s{hint}",
+               expected="200 once the container is ready",
+               actual=f"{readiness.probes} probes: {readiness.trail}; last: {readiness.last}")
+        answer = await ask(ctx, "GET", config.health_path, purpose="health, once ready")
+        expect(answer.status == 200, f"GET {config.health_path} answered 200 once, then {answer.status}",
+               expected=200, actual=answer.describe())
+        ctx.note("CT-HEALTH-01", f"ready after {readiness.waited:.2f} s ({readiness.trail})",
+                 ready_after=round(readiness.waited, 3), probes=readiness.probes)
+
+
+@check("CT-SYNC-01", phase="exclusive")
+async def answers_without_prefer(ctx: ContainerContext) -> None:
+    """Sends the sample request (--body, --content-type) to --path with no `Prefer` header.
+
+    Expects a 2xx answer: what a gateway relays in synchronous mode and stores for respond-async.
+    """
+    require_ready(ctx)
+    with ctx.judge("CT-SYNC-01"):
+        answer = await sample(ctx, "sample request, no Prefer")
+        expect(200 <= answer.status < 300, f"the sample request without Prefer was answered {answer.status}",
+               expected="a 2xx answer", actual=answer.describe())
+        ctx.note("CT-SYNC-01", f"answered {answer.status} ({answer.media_type or 'no Content-Type'}) in {answer.latency:.3f} s",
+                 status=answer.status, latency=round(answer.latency, 3))
+
+
+@check("CT-SYNC-02", phase="exclusive")
+async def unknown_prefer_ignored(ctx: ContainerContext) -> None:
+    """Sends the sample request without `Prefer`, then once with each of `wait=5`, `return=minimal`,
+    `handling=lenient`, a made-up token and the near miss `respond-asyncx`.
+
+    Expects each to be answered like the request without `Prefer`: the same status code and media type
+    (bodies may differ: inference need not be deterministic).
+    """
+    require_ready(ctx)
+    try:
+        baseline = await sample(ctx, "sample request, no Prefer (baseline)")
+    except Failure as failure:
+        raise Blocked(f"not judged: {failure.reason} (judged by CT-SYNC-01)") from None
+    if not 200 <= baseline.status < 300:
+        raise Blocked(f"not judged: the sample request without Prefer was answered {baseline.status} "
+                      "(judged by CT-SYNC-01)")
+    for value in UNKNOWN_PREFER:
+        with ctx.judge("CT-SYNC-02", case=f"Prefer: {value}"):
+            answer = await sample(ctx, f"sample request, unknown Prefer: {value}", prefer=value)
+            expect(answer.status == baseline.status,
+                   f"answered {answer.status} with Prefer: {value} but {baseline.status} without Prefer",
+                   expected=f"{baseline.status}, as without Prefer", actual=answer.describe())
+            expect(answer.media_type == baseline.media_type,
+                   f"answered {answer.media_type} with Prefer: {value} but {baseline.media_type} without Prefer",
+                   expected=baseline.media_type, actual=answer.media_type)
+    ctx.note("CT-SYNC-02", f"{len(UNKNOWN_PREFER)} unknown Prefer values: each answered like no Prefer "
+             f"({baseline.status} {baseline.media_type or 'without Content-Type'})")
+
+
+@check("CT-ASYNC-01", phase="exclusive")
+async def acks_then_calls_webhook(ctx: ContainerContext) -> None:
+    """Only with `--supports fire-and-forget`: sends the sample request with `Prefer: respond-async` and
+    the URL of the suite's webhook sink (in --webhook-field or --webhook-header).
+
+    Expects a 2xx within T_accept, then a call to that webhook URL within T_done of the ack.
+    """
+    require_declared(ctx, "fire-and-forget")
+    require_ready(ctx)
+    config = _config(ctx)
+    key = ctx.correlation("fire-and-forget")
+    with ctx.step("CT-ASYNC-01", case="ack") as acked:
+        answer = await sample(ctx, "respond-async, fire-and-forget", prefer="respond-async", webhook_key=key)
+    if not acked.ok:
+        return
+    acked_at = ctx.clock()
+    with ctx.judge("CT-ASYNC-01", case="ack"):
+        expect(200 <= answer.status < 300, f"respond-async was answered {answer.status}, not 2xx",
+               expected="2xx within T_accept", actual=answer.describe())
+        expect(answer.latency <= config.t_accept,
+               f"respond-async was answered after {answer.latency:.2f} s, more than T_accept = {config.t_accept:g} s",
+               expected=f"2xx within {config.t_accept:g} s", actual=f"{answer.latency:.2f} s: {answer.describe()}")
+    if not 200 <= answer.status < 300:
+        return  # not acknowledged: no work to wait for
+    with ctx.judge("CT-ASYNC-01", case="webhook"):
+        told = f"--webhook-field {config.webhook_field}" if config.webhook_field else f"--webhook-header {config.webhook_header}"
+        deliveries = await ctx.sink.wait(key, 1, acked_at + config.t_done - ctx.clock())  # type: ignore[union-attr]
+        expect(deliveries, f"no call reached the webhook URL it was given ({told}) within T_done = {config.t_done:g} s of the ack",
+               expected=f"a call to {ctx.sink.url(key)}", actual="none")  # type: ignore[union-attr]
+        delivery = deliveries[0]
+        ctx.note("CT-ASYNC-01", f"acked {answer.status} in {answer.latency:.3f} s; webhook {delivery['method']} "
+                 f"({delivery['content_type'] or 'no Content-Type'}, {delivery['body_size']} bytes)",
+                 ack_latency=round(answer.latency, 3), webhook_method=delivery["method"])
+
+
+def identifier_fields(document: Any, prefix: str = "") -> dict[str, Any]:
+    """JSON string (non-empty) and number fields of an answer, nested objects as dotted paths.
+
+    A bare JSON string or number is its own field, `(body)`.
+    """
+    if not prefix and _is_identifier(document):
+        return {"(body)": document}
+    found: dict[str, Any] = {}
+    if isinstance(document, dict):
+        for name, value in document.items():
+            path = f"{prefix}{name}"
+            if isinstance(value, dict):
+                found.update(identifier_fields(value, path + "."))
+            elif _is_identifier(value):
+                found[path] = value
+    return found
+
+
+def _is_identifier(value: Any) -> bool:
+    if isinstance(value, bool):
+        return False
+    return (isinstance(value, str) and value != "") or isinstance(value, (int, float))
+
+
+@check("CT-ASYNC-02", phase="exclusive")
+async def returns_task_id(ctx: ContainerContext) -> None:
+    """Only with `--supports task-id`: sends the sample request with `Prefer: respond-async` three times, one after another.
+
+    Expects each answered 2xx within T_accept with a JSON body, and a JSON string or number field
+    (at any depth of nested objects) whose value differs across the three: the task id.
+    """
+    require_declared(ctx, "task-id")
+    require_ready(ctx)
+    config = _config(ctx)
+    documents: list[Any] = []
+    for number in range(1, config.id_requests + 1):
+        with ctx.judge("CT-ASYNC-02", case=f"request {number}"):
+            answer = await sample(ctx, f"respond-async, id-returning ({number})", prefer="respond-async",
+                                  webhook_key=ctx.correlation(f"task-{number}"))
+            expect(200 <= answer.status < 300, f"respond-async was answered {answer.status}, not 2xx",
+                   expected="2xx within T_accept", actual=answer.describe())
+            expect(answer.latency <= config.t_accept,
+                   f"respond-async was answered after {answer.latency:.2f} s, more than T_accept = {config.t_accept:g} s",
+                   expected=f"2xx within {config.t_accept:g} s", actual=f"{answer.latency:.2f} s")
+            try:
+                documents.append(json.loads(answer.response.content))
+            except ValueError:
+                raise Failure("the answer to respond-async is not JSON, so it holds no JSON id field",
+                              expected="a JSON body with an id field", actual=answer.describe()) from None
+    if len(documents) < config.id_requests:
+        return  # an answer without a JSON body already failed above
+    with ctx.judge("CT-ASYNC-02", case="identifier"):
+        fields = [identifier_fields(document) for document in documents]
+        common = [path for path in fields[0] if all(path in f for f in fields)]
+        distinct = [path for path in common if len({json.dumps(f[path]) for f in fields}) == len(fields)]
+        expect(distinct, f"no JSON string or number field differs across the {len(fields)} answers",
+               expected="a field (e.g. task_id) whose value differs per request",
+               actual=" | ".join(show(json.dumps(d), 150) for d in documents))
+        best = sorted(distinct, key=lambda path: "id" not in path.lower())[0]
+        ctx.note("CT-ASYNC-02", f"identifier field {best!r}: {', '.join(show(str(f[best]), 40) for f in fields)}",
+                 identifier_field=best)
+
+
+def _wrong_type(config: ContainerConfig) -> str:
+    return "application/octet-stream" if config.content_type.lower().startswith("text/plain") else "text/plain"
+
+
+@check("CT-ROBUST-01", phase="exclusive")
+async def malformed_input_rejected(ctx: ContainerContext) -> None:
+    """Sends to --path invalid JSON (as application/json), the sample body under a wrong Content-Type, and an
+    empty body; then `GET {--health-path}`.
+
+    Expects a 4xx (not a 5xx, not a success) for each, and the health route still answering 200.
+    """
+    require_ready(ctx)
+    config = _config(ctx)
+    cases = [
+        ("invalid JSON", MALFORMED_JSON, "application/json"),
+        ("wrong content type", config.body, _wrong_type(config)),
+        ("empty body", b"", config.content_type),
+    ]
+    seen = []
+    for label, body, content_type in cases:
+        with ctx.judge("CT-ROBUST-01", case=label):
+            answer = await ask(ctx, "POST", config.path, purpose=f"malformed input: {label}", body=body,
+                               content_type=content_type)
+            seen.append(f"{label} -> {answer.status}")
+            expect(answer.status < 500, f"{label} ({content_type}) was answered {answer.status}, a server error",
+                   expected="a 4xx", actual=answer.describe())
+            expect(400 <= answer.status < 500, f"{label} ({content_type}) was accepted: answered {answer.status}",
+                   expected="a 4xx", actual=answer.describe())
+    with ctx.judge("CT-ROBUST-01", case="healthy afterwards"):
+        answer = await ask(ctx, "GET", config.health_path, purpose="health after malformed input")
+        expect(answer.status == 200, f"GET {config.health_path} answered {answer.status} after the malformed input",
+               expected=200, actual=answer.describe())
+    ctx.note("CT-ROBUST-01", f"{', '.join(seen)}; health 200 afterwards")

@@ -1,0 +1,51 @@
+"""What the author declares: async styles, where the webhook URL goes, and the id fields CT-ASYNC-02 looks for."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from conformance.checks.container_side import identifier_fields
+from conformance.container.config import ContainerConfig, ContainerUsageError, parse_supports
+from conformance.selection import Selection, SelectionError
+
+
+def test_supports_is_comma_separated_and_repeatable() -> None:
+    assert parse_supports(["fire-and-forget,task-id"]) == {"fire-and-forget", "task-id"}
+    assert parse_supports(["Task-Id", "none"]) == {"task-id"}
+    assert parse_supports([]) == frozenset()
+    with pytest.raises(ContainerUsageError, match="--supports ack"):
+        parse_supports(["ack"])
+
+
+def test_the_webhook_url_goes_into_a_copy_of_the_body_or_a_header() -> None:
+    body = json.dumps({"prompt": "hi", "webhook_url": None}).encode()
+    by_field = ContainerConfig(url="http://c", body=body, webhook_field="webhook_url", supports=frozenset({"fire-and-forget"}))
+    sent, headers = by_field.with_webhook("http://sink/hooks/k")
+    assert json.loads(sent) == {"prompt": "hi", "webhook_url": "http://sink/hooks/k"} and headers == []
+    assert by_field.body == body  # the sample itself is not changed
+    by_header = ContainerConfig(url="http://c", webhook_header="X-Callback", supports=frozenset({"fire-and-forget"}))
+    assert by_header.with_webhook("http://sink/hooks/k") == (by_header.body, [("X-Callback", "http://sink/hooks/k")])
+
+
+def test_a_container_run_has_no_d_and_its_own_t_done_default() -> None:
+    config = ContainerConfig(url="http://c")
+    assert config.t_done == 7.0 and "D" not in config.parameters()
+    assert ContainerConfig(url="http://c", t_done_override=2).t_done == 2
+
+
+def test_identifier_fields_are_json_strings_and_numbers_at_any_depth() -> None:
+    document = {"task_id": "a1", "n": 3, "ok": True, "empty": "", "none": None, "job": {"id": 42, "tags": ["x"]}}
+    assert identifier_fields(document) == {"task_id": "a1", "n": 3, "job.id": 42}
+    assert identifier_fields("abc") == {"(body)": "abc"}
+    assert identifier_fields([1, 2]) == {}
+
+
+def test_selection_knows_its_kind() -> None:
+    container = Selection.make(["ct-async"], kind="container")
+    assert container.covers("CT-ASYNC-01") and not container.covers("CT-SYNC-01")
+    assert not Selection.make(kind="container").covers("GW-SYNC-01")
+    assert not Selection.make().covers("CT-SYNC-01")
+    with pytest.raises(SelectionError, match="no container requirement ID"):
+        Selection.make(["GW-"], kind="container")
