@@ -37,9 +37,11 @@ from conformance.reports.model import (
     BodyRecord,
     ChunkRecord,
     ExchangeRecord,
+    MockEntryRecord,
     RequestRecord,
     ResponseRecord,
 )
+from conformance.reports.redact import is_credential_header
 from conformance.verdicts import Failure
 
 __all__ = [
@@ -91,7 +93,8 @@ class Recorder:
         return next(self._seq)
 
     def headers(self, headers: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
-        return [(name, REDACTED if name.lower() in self.redact else value) for name, value in headers]
+        return [(name, REDACTED if name.lower() in self.redact or is_credential_header(name) else value)
+                for name, value in headers]
 
 
 @dataclass
@@ -372,6 +375,29 @@ class JournalEntry:
         )
 
 
+def _mock_entries(data: Any) -> list[MockEntryRecord] | None:
+    """The container side of a report's timelines: when each entry a control answer listed arrived.
+
+    Kept apart from the recorded body, which is cut at TEXT_KEEP characters.
+    """
+    if not isinstance(data, dict):
+        return None
+    found = []
+    for kind, items in (("journal", data.get("entries")), ("webhook", data.get("deliveries"))):
+        for item in items if isinstance(items, list) else []:
+            if not isinstance(item, dict) or not isinstance(item.get("time"), (int, float)):
+                continue
+            status, delay = item.get("status"), item.get("delay")
+            found.append(MockEntryRecord(
+                kind=kind, seq=int(item.get("seq") or 0), time=float(item["time"]),
+                key=item.get("correlation") if kind == "journal" else item.get("key"),
+                method=item.get("method"), path=item.get("path"),
+                status=status if isinstance(status, int) else None,
+                delay=float(delay) if isinstance(delay, (int, float)) else None,
+            ))
+    return found or None
+
+
 class MockControl:
     """The mock container's control API, recorded into one check's transcript."""
 
@@ -395,7 +421,9 @@ class MockControl:
         self._transcript.finish(record, response, response.content)
         if response.status_code != 200:
             raise InstrumentError(f"the mock container answered {response.status_code} to {request.url}: {response.text[:300]}")
-        return response.json()
+        data = response.json()
+        record.mock_entries = _mock_entries(data)
+        return data
 
     async def wait_journal(self, correlation: str, count: int, timeout: float) -> list[JournalEntry]:
         """Entries with this correlation once there are `count` of them, or all there are after `timeout` s."""

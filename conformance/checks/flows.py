@@ -19,7 +19,7 @@ import httpx
 
 from conformance import prefer
 from conformance.checks.context import CheckContext
-from conformance.session import GatewayClient, JournalEntry
+from conformance.session import GatewayClient, InstrumentError, JournalEntry, MockControl
 from conformance.verdicts import Blocked, Failure, show
 
 __all__ = [
@@ -45,6 +45,7 @@ __all__ = [
     "prefer_names",
     "seq",
     "require_slow_container",
+    "record_container_side",
 ]
 
 STATUS_NAMES = ("Initialized", "Queue", "Inference", "Completed")
@@ -382,3 +383,34 @@ def request_mismatches(entry: JournalEntry, sent: Sent) -> list[str]:
     if sent.content_type is not None and (got_type or "").strip() != sent.content_type:
         problems.append(f"Content-Type {got_type!r} instead of {sent.content_type!r}")
     return problems
+
+
+#: async submissions per check whose container side is looked up for the report's timelines
+TIMELINE_LOOKUPS = 8
+
+
+async def record_container_side(ctx: CheckContext, timeout: float = 2.0) -> None:
+    """After a check: read the journal of its async submissions that it did not read itself.
+
+    Only for the report: each request's timeline shows when the container
+    received it. Never judges and never fails a check; the lookups are
+    recorded like any mock exchange.
+    """
+    if not isinstance(getattr(ctx, "mock", None), MockControl):
+        return  # a run without the mock container (e.g. a container run): nothing to look up
+    seen = {entry.key for record in ctx.transcript.exchanges for entry in record.mock_entries or ()}
+    wanted: list[str] = []
+    for record in ctx.transcript.exchanges:
+        if record.target not in ("gateway", "other-gateway"):
+            continue
+        headers = record.request.headers
+        correlation = next((value for name, value in headers if name.lower() == "x-mock-correlation"), None)
+        mode = prefer.select_mode([value for name, value in headers if name.lower() == "prefer"])
+        if correlation and mode in (prefer.Mode.ASYNC, prefer.Mode.PROXY) and correlation not in seen | set(wanted):
+            wanted.append(correlation)
+    try:
+        async with asyncio.timeout(timeout):
+            for correlation in wanted[:TIMELINE_LOOKUPS]:
+                await ctx.mock.journal(correlation)
+    except (InstrumentError, TimeoutError):
+        pass  # a missing point on a timeline is no verdict

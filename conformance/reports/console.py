@@ -104,6 +104,10 @@ def _details(console: Console, document: ResultDocument, verbose: bool) -> None:
                 answer = str(exchange.response.status) if exchange.response else (exchange.error or "no answer")
                 console.print(Text(f"      #{exchange.seq} {exchange.request.method} {exchange.request.url} -> {answer}",
                                    style="dim"))
+        first = result.failures[0] if result.failures else None
+        if first is not None and first.reproduction:
+            console.print(Text("  reproduce:", style="bold"))
+            console.print(Text("\n".join("    " + line for line in first.reproduction.splitlines())))
     forms = document.summary.gateway_forms
     if forms:
         console.print("gateway forms: " + ", ".join(f"{k.replace('_', ' ')} = {v}" for k, v in forms.items()))

@@ -9,6 +9,7 @@ read that file: add fields, never rename or remove one without bumping
 
 from __future__ import annotations
 
+import base64
 import enum
 import hashlib
 from dataclasses import asdict, dataclass, field
@@ -22,6 +23,7 @@ __all__ = [
     "ResponseRecord",
     "ChunkRecord",
     "ExchangeRecord",
+    "MockEntryRecord",
     "FailureRecord",
     "IdVerdict",
     "CheckRecord",
@@ -34,7 +36,7 @@ __all__ = [
     "ResultDocument",
 ]
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"  # 1.1: exchange.mock_entries, body.base64, failure.reproduction
 
 #: how much of a text body a record keeps (the size and hash cover all of it)
 TEXT_KEEP = 2048
@@ -56,6 +58,8 @@ class BodyRecord:
     binary: bool
     text: str | None = None
     truncated: bool = False
+    #: a small binary body whole (at most `keep` bytes), so a failure's curl reproduction can resend it
+    base64: str | None = None
 
     @classmethod
     def of(cls, data: bytes, keep: int = TEXT_KEEP) -> "BodyRecord":
@@ -63,7 +67,8 @@ class BodyRecord:
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError:
-            return cls(size=len(data), sha256=digest, binary=True)
+            kept = base64.b64encode(data).decode("ascii") if len(data) <= keep else None
+            return cls(size=len(data), sha256=digest, binary=True, base64=kept)
         return cls(size=len(data), sha256=digest, binary=False, text=text[:keep], truncated=len(text) > keep)
 
 
@@ -93,12 +98,26 @@ class ChunkRecord:
 
 
 @dataclass
+class MockEntryRecord:
+    """A journal entry or webhook delivery that a mock control answer reported: the container side of a timeline."""
+
+    kind: str  # "journal" (the container received a request) or "webhook" (the sink received a delivery)
+    seq: int
+    time: float  # the mock's wall clock, unix seconds
+    key: str | None = None  # the journal entry's correlation, or the sink key
+    method: str | None = None
+    path: str | None = None
+    status: int | None = None  # what the container answered (null while pending or for a fault), or the sink
+    delay: float | None = None  # seconds the container took on purpose (journal entries)
+
+
+@dataclass
 class ExchangeRecord:
     """One HTTP request and what came back, with both clocks."""
 
     seq: int
     check: str
-    target: str  # "gateway", "other-gateway" or "mock"
+    target: str  # "gateway", "other-gateway" or "mock"; "container" or "sink" in a container run
     started_at: float  # wall clock, unix seconds
     started: float  # monotonic seconds since the run started
     request: RequestRecord
@@ -108,6 +127,8 @@ class ExchangeRecord:
     response: ResponseRecord | None = None
     error: str | None = None
     chunks: list[ChunkRecord] | None = None
+    #: on a mock control exchange: the journal entries / webhook deliveries its answer reported
+    mock_entries: list[MockEntryRecord] | None = None
 
 
 @dataclass
@@ -161,6 +182,8 @@ class RequirementFailure:
     actual: str | None = None
     case: str | None = None
     exchanges: list[ExchangeRecord] = field(default_factory=list)
+    #: a shell command (curl) that resends the request that showed the failure (conformance/reports/curl.py)
+    reproduction: str | None = None
 
 
 @dataclass
@@ -210,8 +233,8 @@ class Summary:
 
 @dataclass
 class TargetInfo:
-    mode: str  # "reference", "url" or "gateway-cmd"
-    gateway: str
+    mode: str  # "reference", "url" or "gateway-cmd"; "container" for `conformance container`
+    gateway: str  # in a container run: the container's URL (the thing judged), as container_url
     container_url: str
     other_gateway: str | None = None
     gateway_cmd: str | None = None

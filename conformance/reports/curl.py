@@ -1,0 +1,208 @@
+"""A failure's reproduction: the curl commands that resend the request that showed it.
+
+Built from recorded exchanges (the JSON document's `exchange` objects), so
+it also works on a saved run. A follow-up request (a status or result GET
+naming the Id of an earlier submission) is reproduced as a small script:
+the submission first, its Id read from the 202 body, then the follow-up
+after the pause the suite made. Credentials were redacted before recording;
+they come back as shell variables the reader sets (`$AUTHORIZATION`).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import shlex
+from collections.abc import Sequence
+from typing import Any
+from urllib.parse import urlsplit
+
+from conformance.reports.redact import REDACTED
+
+__all__ = ["curl_command", "reproduction", "variable_for"]
+
+Exchange = dict[str, Any]
+
+#: headers curl writes itself (or that only describe httpx)
+_SKIP = frozenset({"host", "content-length", "connection", "accept-encoding", "user-agent", "transfer-encoding"})
+_PRINTABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_ID_EXTRACT = "python3 -c 'import json,sys; print(json.load(sys.stdin)[\"Id\"])'"
+
+
+def variable_for(header: str) -> str:
+    """`X-Api-Key` -> `X_API_KEY`: the shell variable standing for a redacted value."""
+    name = re.sub(r"[^A-Za-z0-9]", "_", header).upper().strip("_") or "SECRET"
+    return name if not name[0].isdigit() else f"H_{name}"
+
+
+def _with_variable(text: str, value: str, variable: str) -> str:
+    """`text` shell-quoted, with each occurrence of `value` replaced by "$variable"."""
+    pieces = text.split(value) if value else [text]
+    return f'"${{{variable}}}"'.join(shlex.quote(piece) if piece else "" for piece in pieces) or "''"
+
+
+def _header_arg(name: str, value: str, id_value: str | None) -> str:
+    if value == REDACTED:
+        return "-H " + shlex.quote(f"{name}: ") + f'"${{{variable_for(name)}}}"'
+    if value == "":
+        return "-H " + shlex.quote(f"{name};")  # `Name:` with nothing after it would remove the header
+    line = f"{name}: {value}"
+    if id_value and id_value in value:
+        return "-H " + _with_variable(line, id_value, "ID")
+    return "-H " + shlex.quote(line)
+
+
+def _header(exchange: Exchange, name: str) -> str | None:
+    for key, value in exchange["request"]["headers"]:
+        if key.lower() == name:
+            return value
+    return None
+
+
+def _body_args(exchange: Exchange) -> tuple[list[str], str | None, list[str]]:
+    """(curl arguments, a command to pipe into curl, comment lines) for the request body."""
+    request = exchange["request"]
+    body = request["body"]
+    sends = body["size"] > 0 or any(k.lower() in ("content-length", "transfer-encoding") for k, _ in request["headers"])
+    if not sends:
+        return [], None, []
+    args = [] if _header(exchange, "content-type") is not None else ["-H 'Content-Type:'"]  # curl would add its own
+    text = body.get("text")
+    if body["size"] == 0:
+        return args + ["--data-binary ''"], None, []
+    if text is not None and not body.get("truncated") and not _PRINTABLE.search(text):
+        return args + ["--data-raw " + shlex.quote(text)], None, []
+    if text is not None and not body.get("truncated"):
+        encoded = base64.b64encode(text.encode("utf-8")).decode("ascii")
+        return args + ["--data-binary @-"], f"printf %s {encoded} | base64 --decode", []
+    if body.get("base64"):
+        return args + ["--data-binary @-"], f"printf %s {body['base64']} | base64 --decode", []
+    kind = "binary" if body.get("binary") else "text"
+    note = [f"# body.bin: the {body['size']}-byte {kind} body (sha256 {body['sha256']}) is not kept whole in the report;",
+            "# put those bytes in body.bin first"]
+    return args + ["--data-binary @body.bin"], None, note
+
+
+def curl_command(exchange: Exchange, *, max_time: float | None = None, id_value: str | None = None,
+                 capture_id: bool = False) -> str:
+    """The curl command line (with any comment lines before it) that resends one recorded request.
+
+    With `id_value`, occurrences of that Id in the URL and headers become
+    `$ID`; with `capture_id`, the command stores the 202 body's Id in `ID`.
+    """
+    request = exchange["request"]
+    method = request["method"].upper()
+    args = ["curl", "-sS"] if capture_id else ["curl", "-sS", "-i"]
+    if exchange.get("chunks"):
+        args.append("-N")  # show a streamed body as it arrives
+    if max_time:
+        args.append(f"--max-time {max_time:g}")
+    if method == "HEAD":
+        args.append("--head")
+    elif method != "GET" or (request["body"]["size"] > 0):
+        args.append(f"-X {shlex.quote(method)}")
+    url = request["url"]
+    args.append(_with_variable(url, id_value, "ID") if id_value and id_value in url else shlex.quote(url))
+    comments = []
+    for name, value in request["headers"]:
+        lower = name.lower()
+        if lower in _SKIP or (lower == "accept" and value == "*/*"):
+            continue
+        if value == REDACTED:
+            comments.append(f"# {variable_for(name)}: the {name} value you gave the suite (redacted from the report)")
+        args.append(_header_arg(name, value, id_value))
+    body_args, pipe, notes = _body_args(exchange)
+    args += body_args
+    command = " ".join(args)
+    if pipe:
+        command = f"{pipe} | {command}"
+    if capture_id:
+        command = f"ID=$({command} | {_ID_EXTRACT})"
+    return "\n".join([*dict.fromkeys(comments), *notes, command])
+
+
+def _accept_id(exchange: Exchange) -> str | None:
+    """The Id of a respond-async accept, read from its recorded 202 body."""
+    response = exchange.get("response")
+    if not response or response["status"] != 202 or response["body"].get("text") is None:
+        return None
+    try:
+        document = json.loads(response["body"]["text"])
+    except ValueError:
+        return None
+    if not isinstance(document, dict) or "StatusPath" not in document:
+        return None  # a pending result's 202 carries an Id too, but is no accept
+    value = document.get("Id")
+    return value if isinstance(value, str) and value else None
+
+
+def _submission_of(exchange: Exchange, exchanges: Sequence[Exchange]) -> tuple[Exchange, str] | None:
+    """The earlier accepted submission whose Id this (status or result) request names."""
+    named = _header(exchange, "x-inference-id")
+    if not named or exchange["request"]["method"].upper() != "GET":
+        return None
+    for earlier in exchanges:
+        if earlier["seq"] >= exchange["seq"] or earlier["target"] != exchange["target"]:
+            continue
+        if _accept_id(earlier) == named:
+            return earlier, named
+    return None
+
+
+def _is_gateway(exchange: Exchange) -> bool:
+    """A request to what is judged (a gateway, or a container in a container run), not to the suite's instruments."""
+    return exchange.get("target") not in ("mock", "sink")
+
+
+def _journal_hint(exchange: Exchange, failure_exchanges: Sequence[Exchange]) -> list[str]:
+    """Where to look at what the container got, when the failure was judged from the mock's journal."""
+    correlation = _header(exchange, "x-mock-correlation")
+    journal = [e for e in failure_exchanges if e.get("target") == "mock" and "/_mock/journal" in e["request"]["url"]]
+    if not correlation or not journal:
+        return []
+    parts = urlsplit(journal[0]["request"]["url"])
+    url = f"{parts.scheme}://{parts.netloc}/_mock/journal?correlation={correlation}"
+    return ["# then see what the container received (the mock container's journal):", f"curl -sS {shlex.quote(url)}"]
+
+
+def reproduction(
+    failure_exchanges: Sequence[Exchange],
+    check_exchanges: Sequence[Exchange],
+    *,
+    title: Sequence[str] = (),
+    case: str | None = None,
+    max_time: float | None = None,
+) -> str | None:
+    """A copy-pasteable shell snippet resending the request that showed a failure; None without one.
+
+    The request is the failure's own gateway request (the last follow-up
+    of a submission when there is one, else the first); a failure that
+    points at none falls back to its case's, then its check's, first
+    gateway request.
+    """
+    candidates = [e for e in failure_exchanges if _is_gateway(e)]
+    if not candidates:
+        candidates = [e for e in check_exchanges if _is_gateway(e) and (case is None or e.get("case") == case)]
+        candidates = candidates or [e for e in check_exchanges if _is_gateway(e)]
+    if not candidates:
+        return None
+    lines = [f"# {line}" for text in title for line in str(text).splitlines() if line.strip()]
+    follow_ups = [(e, _submission_of(e, check_exchanges)) for e in candidates]
+    follow_ups = [(e, found) for e, found in follow_ups if found is not None]
+    if follow_ups:
+        chosen, (submission, inference_id) = follow_ups[-1]
+        started = chosen["started_at"] - (submission["started_at"] + (submission.get("elapsed") or 0.0))
+        lines.append(f"# 1. the submission (request #{submission['seq']}); the gateway named it {inference_id}")
+        lines.append(curl_command(submission, max_time=max_time, capture_id=True))
+        if started >= 0.05:
+            lines.append(f"sleep {max(round(started, 1), 0.1):g}  # the suite sent the next request this much later")
+        lines.append(f"# 2. request #{chosen['seq']}, which showed the failure")
+        lines.append(curl_command(chosen, max_time=max_time, id_value=inference_id))
+    else:
+        chosen = candidates[0]
+        if len(candidates) > 1:
+            lines.append(f"# request #{chosen['seq']}, the first of the {len(candidates)} requests this failure points at")
+        lines.append(curl_command(chosen, max_time=max_time))
+    lines += _journal_hint(chosen, failure_exchanges)
+    return "\n".join(lines)

@@ -1,0 +1,44 @@
+"""Writing the file reports of a run: the one entry point `conformance run` and `conformance report` share."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from conformance.reports.html import render_html
+from conformance.reports.junit import render_junit
+from conformance.reports.view import DocumentError
+
+__all__ = ["ReportError", "write_reports"]
+
+
+class ReportError(RuntimeError):
+    """A report could not be rendered or written; the message names the file and the cause."""
+
+
+def _write(path: Path, text: str) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise ReportError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+def write_reports(document: dict[str, Any], *, html: str | Path | None = None,
+                  junit_xml: str | Path | None = None) -> list[tuple[str, Path]]:
+    """Render the requested reports of a result document (a dict) and write them; [(kind, path)]."""
+    jobs = [("HTML", html, render_html), ("JUnit XML", junit_xml, render_junit)]
+    written = []
+    for kind, target, render in jobs:
+        if not target:
+            continue
+        try:
+            text = render(document)
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            if isinstance(exc, DocumentError):
+                raise ReportError(str(exc)) from None
+            raise ReportError(f"the result document is incomplete or malformed ({type(exc).__name__}: {exc}); "
+                              "was it written by `conformance run --json`?") from None
+        _write(Path(target), text)
+        written.append((kind, Path(target)))
+    return written
