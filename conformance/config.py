@@ -15,6 +15,9 @@ DEFAULT_T_ACCEPT = 1.0  # T_accept
 DEFAULT_N = 32  # N
 DEFAULT_REQUEST_TIMEOUT = 10.0
 DEFAULT_PARALLEL = 32
+#: --explore searches longer: a property check (they search one at a time) may take this much more
+#: than the usual check budget
+EXPLORE_EXTRA_TIME = 900.0
 
 
 def parse_header(text: str) -> tuple[str, str]:
@@ -48,7 +51,12 @@ class SuiteConfig:
     poll_interval: float = 0.1
     #: how long to keep watching for a duplicate once the expected requests arrived
     settle: float = 0.5
+    #: property and schema checks (conformance/properties): their hypothesis seed (None: 0, or random with
+    #: `explore`), examples per property (None: the default budget), and --explore's longer search and database
     seed: int | None = None
+    examples: int | None = None
+    explore: bool = False
+    hypothesis_db: str | None = None
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -62,7 +70,7 @@ class SuiteConfig:
         The slowest checks wait up to T_done for completion, then read
         results and watch for duplicates; the margin covers those requests.
         """
-        return self.t_done + self.delay + 3 * self.request_timeout + 10.0
+        return self.t_done + self.delay + 3 * self.request_timeout + 10.0 + (EXPLORE_EXTRA_TIME if self.explore else 0.0)
 
     def parameters(self) -> dict[str, float | int | None]:
         return {
@@ -73,4 +81,6 @@ class SuiteConfig:
             "request_timeout": self.request_timeout,
             "parallel": self.parallel,
             "seed": self.seed,
+            "examples": self.examples,
+            "explore": self.explore,
         }

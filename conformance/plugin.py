@@ -59,6 +59,8 @@ class SuiteState:
     started: float = 0.0
     document: ResultDocument | None = None
     items: list["CheckItem"] = field(default_factory=list)
+    #: builds each check's context; None: the gateway checks' (a container run sets its own)
+    make_context: Any = None
 
 
 STATE = pytest.StashKey[SuiteState]()
@@ -93,7 +95,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--conformance-expected-failures", default=None, metavar="FILE",
                     help="requirement IDs expected to fail, one per line with a reason")
     group.addoption("--conformance-json", default=None, metavar="FILE", help="write the JSON result document here")
-    group.addoption("--conformance-seed", type=int, default=None, help="seed (reserved for property tests)")
+    group.addoption("--conformance-seed", type=int, default=None,
+                    help="hypothesis seed of the property and schema checks (default 0; random with --conformance-explore)")
+    group.addoption("--conformance-examples", type=int, default=None, metavar="N",
+                    help="generated examples per property check (default 30; the stateful model runs about a third as many)")
+    group.addoption("--conformance-explore", action="store_true", default=False,
+                    help="property checks search ten times longer from a random seed (unless --conformance-seed) "
+                    "and keep failing examples in the example database")
+    group.addoption("--conformance-hypothesis-db", default=None, metavar="DIR",
+                    help="hypothesis's example database for --conformance-explore (default .hypothesis/conformance)")
     group.addoption("--conformance-no-preflight", action="store_true", default=False,
                     help="skip the reachability and routing checks before the run (the CLI already did them)")
     group.addoption("--conformance-no-summary", action="store_true", default=False,
@@ -131,7 +141,12 @@ def pytest_configure(config: pytest.Config) -> None:
         request_timeout=option("conformance_request_timeout"),
         parallel=option("conformance_parallel"),
         seed=option("conformance_seed"),
+        examples=option("conformance_examples"),
+        explore=option("conformance_explore"),
+        hypothesis_db=option("conformance_hypothesis_db"),
     )
+    if suite_config.examples is not None and suite_config.examples < 1:
+        raise pytest.UsageError("--conformance-examples must be at least 1")
     target = TargetInfo(option("conformance_target_mode"), gateway, option("container_url"), option("other_gateway"),
                         option("conformance_gateway_cmd"))
     json_path = Path(option("conformance_json")) if option("conformance_json") else None
@@ -144,6 +159,8 @@ def pytest_report_header(config: pytest.Config) -> list[str] | None:
     if state is None:
         return None
     params = ", ".join(f"{k}={v}" for k, v in state.config.parameters().items() if v is not None)
+    if state.selection.kind == "container":
+        return [f"conformance: container {state.target.container_url} ({params})"]
     return [f"conformance: gateway {state.config.gateway} -> mock {state.config.container_url} ({params})"]
 
 
@@ -196,6 +213,11 @@ class CheckItem(pytest.Item):
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
         if isinstance(excinfo.value, CheckFailed):
             return "\n".join(excinfo.value.lines)
+        if isinstance(excinfo.value, pytest.xfail.Exception):
+            # Plain text: pytest's traceback rendering parses source with `ast`
+            # while hypothesis may be compiling in the engine thread, which
+            # CPython 3.11 can crash on (SystemError: AST constructor recursion).
+            return str(excinfo.value)
         return super().repr_failure(excinfo, style=style)
 
 
@@ -228,7 +250,7 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
     if state is None:
         return
     suite = ConformanceSuite.from_parent(session, name="conformance", nodeid="conformance")
-    selected = [check for check in all_checks() if state.selection.selects(check)]
+    selected = [check for check in all_checks(state.selection.kind) if state.selection.selects(check)]
     state.items = [CheckItem.from_parent(suite, name=check.node_name, check=check) for check in selected]
     items[:0] = state.items
 
@@ -247,7 +269,8 @@ def pytest_runtestloop(session: pytest.Session):  # type: ignore[no-untyped-def]
     state.started_at, state.started = dt.datetime.now(dt.timezone.utc), time.monotonic()
     hook = session.config.hook
     state.engine = Engine(state.config, [item.check for item in items],
-                          on_finish=lambda record: hook.pytest_conformance_check_finished(record=record))
+                          on_finish=lambda record: hook.pytest_conformance_check_finished(record=record),
+                          make_context=state.make_context)
     state.engine.start()
     try:
         return (yield)
