@@ -28,11 +28,22 @@ class ServerStartError(RuntimeError):
     """The server did not start or did not become healthy in time."""
 
 
+#: Ports this process handed out: the OS may offer a just-closed port again
+#: before the first server has bound it, and two servers on one port would
+#: make one look healthy with the other's answers.
+_handed_out: set[int] = set()
+
+
 def free_port(host: str = "127.0.0.1") -> int:
-    """A port nothing listens on right now (the OS picks it)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((host, 0))
-        return sock.getsockname()[1]
+    """A port nothing listens on right now (the OS picks it), never one this process handed out before."""
+    for _ in range(100):
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            sock.bind((host, 0))
+            port = sock.getsockname()[1]
+        if port not in _handed_out:
+            _handed_out.add(port)
+            return port
+    raise ServerStartError("no free loopback port found in 100 tries")
 
 
 def python_command(module: str, *args: str) -> list[str]:

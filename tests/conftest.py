@@ -8,6 +8,10 @@ import pytest
 
 from conformance.launcher import ManagedServer, python_command
 
+#: the mutant score in the terminal summary; registered here because the xdist
+#: controller loads no conftest below tests/ when pytest runs on the whole folder
+pytest_plugins = ["tests.mutants.score"]
+
 
 def start_mock(*extra_args: str, name: str = "mock-container") -> ManagedServer:
     """A mock container child process; the caller stops it."""

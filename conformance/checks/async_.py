@@ -164,12 +164,15 @@ async def ids_unique_and_unguessable(ctx: CheckContext) -> None:
     for sent in sents:
         document = accept_document(sent.response)
         value = document.get("Id") if document else None
-        if sent.status == 202 and isinstance(value, str) and value:
+        # the 202 itself is GW-ASYNC-01's; here any 2xx that carries an Id has got one
+        if 200 <= sent.status < 300 and isinstance(value, str) and value:
             ids.append(value)
         else:
             refused.append(f"{sent.status} {show(sent.response.text, 80)}")
 
     with ctx.judge("GW-ASYNC-06"):
+        if not ids and all(200 <= sent.status < 300 for sent in sents):
+            raise Blocked("no accept document carried a usable Id (judged by GW-ASYNC-02)")
         expect(not refused, f"{len(refused)} of {n} concurrent submissions got no Id",
                expected=f"{n} accepts", actual="; ".join(refused[:5]))
         duplicated = sorted({i for i in ids if ids.count(i) > 1})

@@ -60,11 +60,13 @@ async def container_answer_relayed(ctx: CheckContext) -> None:
                actual=f"{1 + len(extra)} times")
 
 
-@check("GW-CONT-03")
+@check("GW-CONT-03", "GW-CONT-04")
 async def container_errors_relayed(ctx: CheckContext) -> None:
     """Has the container answer respond-async-container with 503 text, 400 JSON and 500 with an empty body.
 
-    Expects the client to get each status code, body bytes and Content-Type unchanged.
+    Expects the client to get each status code, body bytes and Content-Type
+    unchanged (03), and the container to get each request once: an error
+    answer is relayed, not retried (04).
     """
 
     async def case(status: int, body: bytes, content_type: str) -> None:
@@ -82,6 +84,10 @@ async def container_errors_relayed(ctx: CheckContext) -> None:
             got_type = response.headers.get("content-type")
             expect(got_type == content_type, "the client did not get the container's Content-Type",
                    expected=content_type, actual=got_type)
+        with ctx.judge("GW-CONT-04", case=f"container {status}"):
+            extra = await duplicates_after(ctx, sent.correlation, 1)
+            expect(not extra, f"the container got the request {1 + len(extra)} times after answering {status}",
+                   expected="exactly once", actual=f"{1 + len(extra)} times")
 
     await ctx.all(
         case(503, b"queue full, retry later", "text/plain"),

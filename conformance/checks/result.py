@@ -226,20 +226,27 @@ async def result_unknown_or_missing_id(ctx: CheckContext) -> None:
     await ctx.all(unknown(), missing())
 
 
-@check("GW-RESULT-05", heavy=True)
+@check("GW-RESULT-05", "GW-STATUS-03", heavy=True)
 async def results_isolated(ctx: CheckContext) -> None:
     """Sends N respond-async submissions at once with distinct bodies (the container echoes each, with staggered delays).
 
-    Expects every result to be the container's echo of its own submission:
-    its correlation and the sha256 of its own body.
+    Expects every one Completed within T_done (STATUS-03: a request lost
+    under load is judged here, where it happens) and every result to be the
+    container's echo of its own submission: its correlation and the sha256
+    of its own body (RESULT-05).
     """
+    late: list[str] = []
 
     async def one(k: int) -> str | None:
         correlation = ctx.correlation(f"iso{k}")
         body = json.dumps({"k": k, "nonce": str(uuid.uuid4())}).encode()
         acc = await submit_async(ctx, correlation, body=body, mock={"delay": round(0.05 * (k % 5), 2)},
                                  purpose=f"submission {k}")
-        await wait_completed(ctx, acc, interval=max(ctx.config.poll_interval, 0.2))
+        try:
+            await wait_completed(ctx, acc, interval=max(ctx.config.poll_interval, 0.2))
+        except NotCompleted as missing:
+            late.append(f"submission {k} ({acc.id}): {missing.trail}")
+            return None
         result = await get_result(ctx, acc)
         try:
             echo = result.json()
@@ -254,8 +261,14 @@ async def results_isolated(ctx: CheckContext) -> None:
 
     outcomes = await ctx.all(*(one(k) for k in range(ctx.config.n)))
     crossed = [o for o in outcomes if o]
-    expect(not crossed, f"{len(crossed)} of {ctx.config.n} results were not the answer to their own submission",
-           expected="each result the container's echo of its own body", actual="; ".join(crossed[:4]))
+    with ctx.judge("GW-STATUS-03", case=f"{ctx.config.n} concurrent submissions"):
+        expect(not late, f"{len(late)} of {ctx.config.n} concurrent submissions were not Completed within "
+               f"T_done = {ctx.config.t_done:g} s", expected="every one Completed", actual="; ".join(late[:4]))
+    with ctx.judge("GW-RESULT-05"):
+        expect(not crossed, f"{len(crossed)} of {ctx.config.n} results were not the answer to their own submission",
+               expected="each result the container's echo of its own body", actual="; ".join(crossed[:4]))
+        if late:
+            raise Blocked(f"{len(late)} of {ctx.config.n} submissions had no result to compare (judged by GW-STATUS-03)")
 
 
 @check("GW-RESULT-09", "GW-STATUS-08")

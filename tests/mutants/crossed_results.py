@@ -5,6 +5,12 @@ second job finishes while the first is parked, the two answers are stored
 under each other's Id. One job at a time is handled correctly, so only
 concurrent load shows it. Breaks GW-RESULT-05 (isolation) and GW-LOAD-01
 (no crossed result).
+
+In the suite proof (test_mutant_proof.py) it stands for GW-LOAD-01: within the
+GW-LOAD family the mixed-mode check follows its respond-async results. In
+the GW-RESULT family it would also cross the results of the other result
+checks, whose cases run concurrently, so GW-RESULT-05 has its own mutant
+(results_deduplicated_by_weak_validator).
 """
 
 from __future__ import annotations
@@ -16,6 +22,8 @@ from conformance.reference import ReferenceGateway
 from conformance.reference.proxy import UpstreamError
 from conformance.reference.store import Status
 from conformance.reference.workers import Job
+
+BREAKS = "GW-LOAD-01"
 
 
 class CrossedResultsGateway(ReferenceGateway):
@@ -50,3 +58,6 @@ class CrossedResultsGateway(ReferenceGateway):
             if self._parked is not None and self._parked[0] is record:  # nobody came: its own answer
                 self._parked = None
                 self.store.complete(record, response, error)
+
+
+Gateway = CrossedResultsGateway  # the name the mutant proof starts

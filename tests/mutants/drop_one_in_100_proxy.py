@@ -3,6 +3,10 @@
 The 202 still goes out at once, so the client cannot tell; only the
 container's journal can. Breaks GW-PROXY-05 (none dropped) and GW-LOAD-01
 (nothing lost).
+
+In the suite proof (test_mutant_proof.py) it stands for GW-PROXY-05: the
+GW-PROXY family sends one timed submission, then N at once, so the 10th
+delivery is always one of the N.
 """
 
 from __future__ import annotations
@@ -11,6 +15,8 @@ import itertools
 
 from conformance.reference import ReferenceGateway
 from conformance.reference.workers import Job
+
+BREAKS = "GW-PROXY-05"
 
 
 class DropOneIn100ProxyGateway(ReferenceGateway):
@@ -25,3 +31,6 @@ class DropOneIn100ProxyGateway(ReferenceGateway):
         if next(self._proxy_jobs) % self.every == self.dropped_index:
             return  # accepted, never delivered
         await super().run_proxy_job(job)
+
+
+Gateway = DropOneIn100ProxyGateway  # the name the mutant proof starts

@@ -2,6 +2,10 @@
 (the 5th, 25th, 45th, ...), as a gateway that retries a delivery it should not.
 
 Breaks GW-LOAD-01 (no duplicate) and the "exactly once" of GW-PROXY-03.
+
+In the suite proof (test_mutant_proof.py) it stands for GW-LOAD-01: the
+mixed-mode check sends N/4 = 8 fire-and-forget submissions, so the 5th is
+always delivered twice. (GW-PROXY-03 judges one submission, the first.)
 """
 
 from __future__ import annotations
@@ -10,6 +14,8 @@ import itertools
 
 from conformance.reference import ReferenceGateway
 from conformance.reference.workers import Job
+
+BREAKS = "GW-LOAD-01"
 
 
 class DuplicateProxyDeliveryGateway(ReferenceGateway):
@@ -24,3 +30,6 @@ class DuplicateProxyDeliveryGateway(ReferenceGateway):
         await super().run_proxy_job(job)
         if next(self._proxy_jobs) % self.every == self.duplicated_index:
             await super().run_proxy_job(job)
+
+
+Gateway = DuplicateProxyDeliveryGateway  # the name the mutant proof starts
