@@ -200,6 +200,13 @@ class GatewayClient:
         names = {name.lower() for name, _ in own}
         return own + [(name, value) for name, value in self.extra_headers if name.lower() not in names]
 
+    def _begin(self, method: str, url: str, headers: HeaderList | Mapping[str, str] | None, content: bytes,
+               purpose: str | None, timeout: float) -> tuple[httpx.Request, ExchangeRecord]:
+        """Build the request (extra headers added) and open its transcript record."""
+        request = self._client.build_request(method, url, headers=self._headers(headers), content=content, timeout=timeout)
+        record = self._transcript.begin(self.target, method, str(request.url), _pairs(request.headers), content, purpose)
+        return request, record
+
     async def request(
         self,
         method: str,
@@ -211,9 +218,7 @@ class GatewayClient:
         timeout: float | None = None,
     ) -> httpx.Response:
         """Send one request; the response is fully read. Raises GatewayError when there is none."""
-        timeout = timeout or self.timeout
-        request = self._client.build_request(method, url, headers=self._headers(headers), content=content, timeout=timeout)
-        record = self._transcript.begin(self.target, method, str(request.url), _pairs(request.headers), content, purpose)
+        request, record = self._begin(method, url, headers, content, purpose, timeout or self.timeout)
         try:
             response = await self._client.send(request)
         except httpx.HTTPError as exc:
@@ -238,8 +243,7 @@ class GatewayClient:
         purpose: str | None = None,
     ) -> StreamedResponse:
         """Like `request`, but note when each piece of the body arrives."""
-        request = self._client.build_request(method, url, headers=self._headers(headers), content=content, timeout=self.timeout)
-        record = self._transcript.begin(self.target, method, str(request.url), _pairs(request.headers), content, purpose)
+        request, record = self._begin(method, url, headers, content, purpose, self.timeout)
         sent, sent_wall = time.monotonic(), time.time()
         chunks: list[tuple[float, int]] = []
         body = bytearray()

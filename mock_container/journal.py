@@ -74,19 +74,7 @@ class RequestRecord(Record):
 
     def echo_json(self) -> dict[str, Any]:
         """The echo document: the request as received."""
-        return {
-            "seq": self.seq,
-            "method": self.method,
-            "path": self.path,
-            "query": self.query,
-            "headers": _decode_headers(self.headers),
-            "body_size": self.body_size,
-            "body_sha256": self.body_sha256,
-            "body_base64": base64.b64encode(self.kept).decode("ascii"),
-            "body_truncated": self.body_truncated,
-            "prefer": self.prefer,
-            "correlation": self.key,
-        }
+        return {"seq": self.seq, **self.message_json(), "prefer": self.prefer, "correlation": self.key}
 
     def to_json(self) -> dict[str, Any]:
         out = {"seq": self.seq, "time": self.time, "correlation": self.key, **self.message_json(),
