@@ -217,18 +217,32 @@ class GatewayClient:
         purpose: str | None = None,
         timeout: float | None = None,
     ) -> httpx.Response:
-        """Send one request; the response is fully read. Raises GatewayError when there is none."""
-        request, record = self._begin(method, url, headers, content, purpose, timeout or self.timeout)
-        try:
-            response = await self._client.send(request)
-        except httpx.HTTPError as exc:
-            self._transcript.finish(record, None, error=_describe(exc))
-            raise GatewayError(
-                f"the gateway gave no answer to {method} {request.url}: {_describe(exc)}",
-                expected="an HTTP response",
-                actual=_describe(exc),
-                exchanges=[record.seq],
-            ) from None
+        """Send one request; the response is fully read. Raises GatewayError when there is none.
+
+        A GET or HEAD whose connection closed before any answer is sent once
+        more on a fresh connection, as RFC 9110 §9.2.2 lets a client do for
+        idempotent requests: a keep-alive connection the server was closing
+        is the client's race, not the gateway's fault. Both tries are recorded.
+        """
+        tries = 2 if method in ("GET", "HEAD") else 1
+        seqs: list[int] = []
+        for attempt in range(1, tries + 1):
+            request, record = self._begin(method, url, headers, content, purpose, timeout or self.timeout)
+            seqs.append(record.seq)
+            try:
+                response = await self._client.send(request)
+                break
+            except httpx.HTTPError as exc:
+                self._transcript.finish(record, None, error=_describe(exc))
+                closed_early = isinstance(exc, (httpx.ReadError, httpx.RemoteProtocolError, httpx.WriteError))
+                if attempt < tries and closed_early:
+                    continue
+                raise GatewayError(
+                    f"the gateway gave no answer to {method} {request.url}: {_describe(exc)}",
+                    expected="an HTTP response",
+                    actual=_describe(exc),
+                    exchanges=seqs,
+                ) from None
         self._transcript.finish(record, response, response.content)
         response.extensions["conformance_seq"] = record.seq
         return response
