@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from starlette.applications import Starlette
@@ -90,22 +90,31 @@ def build_control_app(state: MockState) -> Starlette:
         timeout = _param(request, "timeout", float, DEFAULT_WAIT, 0, max(settings.max_delay, DEFAULT_WAIT))
         return after, count, timeout
 
-    async def journal_get(request: Request) -> Response:
-        try:
-            after, limit = list_params(request)
-        except ParamError as exc:
-            return _bad_param(exc)
-        records = state.journal.query(_key(request, "correlation"), after, limit)
-        return JSONResponse({"entries": [r.to_json() for r in records], "last_seq": state.journal.last_seq})
+    def list_route(store: Any, key_param: str, field: str) -> Callable[[Request], Awaitable[Response]]:
+        """GET a store's records for one key: the journal and the sink answer alike."""
+        async def endpoint(request: Request) -> Response:
+            try:
+                after, limit = list_params(request)
+            except ParamError as exc:
+                return _bad_param(exc)
+            records = store.query(_key(request, key_param), after, limit)
+            return JSONResponse({field: [r.to_json() for r in records], "last_seq": store.last_seq})
+        return endpoint
 
-    async def journal_wait(request: Request) -> Response:
-        try:
-            after, count, timeout = wait_params(request)
-        except ParamError as exc:
-            return _bad_param(exc)
-        records, timed_out = await state.journal.wait(_key(request, "correlation"), count, timeout, after)
-        return JSONResponse({"entries": [r.to_json() for r in records], "timed_out": timed_out,
-                             "last_seq": state.journal.last_seq})
+    def wait_route(store: Any, key_param: str, field: str) -> Callable[[Request], Awaitable[Response]]:
+        """Long-poll a store until `count` records for one key arrived, or the timeout."""
+        async def endpoint(request: Request) -> Response:
+            try:
+                after, count, timeout = wait_params(request)
+            except ParamError as exc:
+                return _bad_param(exc)
+            records, timed_out = await store.wait(_key(request, key_param), count, timeout, after)
+            return JSONResponse({field: [r.to_json() for r in records], "timed_out": timed_out,
+                                 "last_seq": store.last_seq})
+        return endpoint
+
+    journal_get = list_route(state.journal, "correlation", "entries")
+    journal_wait = wait_route(state.journal, "correlation", "entries")
 
     async def journal_clear(request: Request) -> Response:
         cleared = len(state.journal)
@@ -136,22 +145,8 @@ def build_control_app(state: MockState) -> Starlette:
         state.stats.sink_deliveries += 1
         return JSONResponse({"recorded": True, "key": key, "seq": seq}, status_code=status)
 
-    async def sink_get(request: Request) -> Response:
-        try:
-            after, limit = list_params(request)
-        except ParamError as exc:
-            return _bad_param(exc)
-        records = state.sink.query(_key(request, "key"), after, limit)
-        return JSONResponse({"deliveries": [r.to_json() for r in records], "last_seq": state.sink.last_seq})
-
-    async def sink_wait(request: Request) -> Response:
-        try:
-            after, count, timeout = wait_params(request)
-        except ParamError as exc:
-            return _bad_param(exc)
-        records, timed_out = await state.sink.wait(_key(request, "key"), count, timeout, after)
-        return JSONResponse({"deliveries": [r.to_json() for r in records], "timed_out": timed_out,
-                             "last_seq": state.sink.last_seq})
+    sink_get = list_route(state.sink, "key", "deliveries")
+    sink_wait = wait_route(state.sink, "key", "deliveries")
 
     async def scenario_put(request: Request) -> Response:
         name = request.path_params["name"]
