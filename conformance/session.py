@@ -429,19 +429,12 @@ class MockControl:
         return f"{self.base}/_mock/webhooks/{quote(key, safe='')}"
 
     async def _get(self, path: str, params: dict[str, Any], wait: float, purpose: str) -> dict[str, Any]:
-        request = self._client.build_request("GET", self.base + path, params=params, timeout=wait + 10.0)
-        record = self._transcript.begin("mock", "GET", str(request.url), _pairs(request.headers), b"", purpose)
-        try:
-            response = await self._client.send(request)
-        except httpx.HTTPError as exc:
-            self._transcript.finish(record, None, error=_describe(exc))
-            raise InstrumentError(f"the mock container's control API did not answer {request.url}: {_describe(exc)}") from None
-        self._transcript.finish(record, response, response.content)
-        if response.status_code != 200:
-            raise InstrumentError(f"the mock container answered {response.status_code} to {request.url}: {response.text[:300]}")
+        response, record = await instrument_get(self._client, self._transcript, "mock", "the mock container's control API",
+                                                self.base + path, params, wait, purpose)
         data = response.json()
         record.mock_entries = _mock_entries(data)
         return data
+
 
     async def wait_journal(self, correlation: str, count: int, timeout: float) -> list[JournalEntry]:
         """Entries with this correlation once there are `count` of them, or all there are after `timeout` s."""
@@ -465,3 +458,23 @@ class MockControl:
             f"wait for {count} webhook deliver{'y' if count == 1 else 'ies'} under {key}",
         )
         return list(data.get("deliveries", []))
+
+
+async def instrument_get(client: httpx.AsyncClient, transcript: Transcript, target: str, what: str, url: str,
+                         params: dict[str, Any], wait: float, purpose: str) -> tuple[httpx.Response, ExchangeRecord]:
+    """A recorded GET to one of the suite's own instruments (the mock's control API, the webhook sink).
+
+    Such a request failing is the suite's problem, never the target's: it
+    raises InstrumentError, so no verdict is drawn from it.
+    """
+    request = client.build_request("GET", url, params=params, timeout=wait + 10.0)
+    record = transcript.begin(target, "GET", str(request.url), _pairs(request.headers), b"", purpose)
+    try:
+        response = await client.send(request)
+    except httpx.HTTPError as exc:
+        transcript.finish(record, None, error=_describe(exc))
+        raise InstrumentError(f"{what} did not answer {request.url}: {_describe(exc)}") from None
+    transcript.finish(record, response, response.content)
+    if response.status_code != 200:
+        raise InstrumentError(f"{what} answered {response.status_code} to {request.url}: {response.text[:300]}")
+    return response, record

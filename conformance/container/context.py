@@ -17,7 +17,7 @@ import httpx
 from conformance.checks import Check
 from conformance.checks.context import CheckContext, Signals
 from conformance.container.config import ContainerConfig
-from conformance.session import GatewayClient, InstrumentError, Recorder, Transcript, _describe, _pairs
+from conformance.session import GatewayClient, Recorder, Transcript, instrument_get
 from conformance.verdicts import Ledger
 
 __all__ = ["ContainerContext", "SinkClient", "container_context"]
@@ -38,19 +38,10 @@ class SinkClient:
 
     async def wait(self, key: str, count: int, timeout: float) -> list[dict[str, Any]]:
         """Deliveries under `key` once there are `count`, or all there are after `timeout` s."""
-        url = f"{self.local}/wait/{quote(key, safe='')}"
-        request = self._client.build_request("GET", url, params={"count": count, "timeout": round(max(timeout, 0.0), 3)},
-                                             timeout=timeout + 10.0)
-        record = self._transcript.begin("sink", "GET", str(request.url), _pairs(request.headers), b"",
-                                        f"wait for {count} webhook deliver{'y' if count == 1 else 'ies'} under {key}")
-        try:
-            response = await self._client.send(request)
-        except httpx.HTTPError as exc:
-            self._transcript.finish(record, None, error=_describe(exc))
-            raise InstrumentError(f"the suite's webhook sink did not answer {request.url}: {_describe(exc)}") from None
-        self._transcript.finish(record, response, response.content)
-        if response.status_code != 200:
-            raise InstrumentError(f"the suite's webhook sink answered {response.status_code}: {response.text[:300]}")
+        response, _ = await instrument_get(
+            self._client, self._transcript, "sink", "the suite's webhook sink", f"{self.local}/wait/{quote(key, safe='')}",
+            {"count": count, "timeout": round(max(timeout, 0.0), 3)}, timeout,
+            f"wait for {count} webhook deliver{'y' if count == 1 else 'ies'} under {key}")
         return list(response.json().get("deliveries", []))
 
 
