@@ -38,7 +38,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from conformance.launcher import ManagedServer, python_command  # noqa: E402
+from conformance.runs.launcher import ManagedServer, python_command  # noqa: E402
 
 
 @dataclass

@@ -31,7 +31,7 @@ import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from conformance.launcher import ManagedServer, python_command  # noqa: E402
+from conformance.runs.launcher import ManagedServer, python_command  # noqa: E402
 
 WORKERS = 64  # the gateway's default --workers
 DELAY = 2.0  # seconds every container call takes

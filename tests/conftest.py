@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from conformance.launcher import ManagedServer, python_command
+from conformance.runs.launcher import ManagedServer, python_command
 
 #: the mutant score in the terminal summary; registered here because the xdist
 #: controller loads no conftest below tests/ when pytest runs on the whole folder

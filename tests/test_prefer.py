@@ -1,4 +1,4 @@
-"""conformance/prefer.py: which mode a Prefer header selects, and what a gateway forwards.
+"""conformance/contract/prefer.py: which mode a Prefer header selects, and what a gateway forwards.
 
 Examples are the contract's own (GW-PREF-01..08); the properties generate
 RFC 7240 headers from a model (a list of preferences) and compare the
@@ -14,7 +14,7 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from conformance.prefer import MODE_TOKENS, Mode, parse, rewrite, select_mode
+from conformance.contract.prefer import MODE_TOKENS, Mode, parse, rewrite, select_mode
 
 # ----------------------------------------------------------------- examples
 

@@ -12,8 +12,8 @@ import importlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
-from conformance import catalogue
-from conformance.catalogue import Level
+from conformance.contract import catalogue
+from conformance.contract.catalogue import Level
 
 __all__ = ["Check", "check", "REGISTRY", "all_checks", "checks_for", "MODULES", "Kind", "KINDS", "kind_of"]
 

@@ -22,7 +22,7 @@ from conformance.checks.flows import (
     seq,
     wait_completed,
 )
-from conformance.verdicts import Blocked, expect, show
+from conformance.judge.verdicts import Blocked, expect, show
 
 
 def accept_document(response) -> dict | None:  # type: ignore[no-untyped-def]

@@ -8,7 +8,7 @@ import json
 from conformance.checks import check
 from conformance.checks.context import CheckContext
 from conformance.checks.flows import duplicates_after, one_arrival, prefer_names, request_mismatches, send
-from conformance.verdicts import expect, show
+from conformance.judge.verdicts import expect, show
 
 TASK_TYPE = "application/vnd.conformance.task+json"
 

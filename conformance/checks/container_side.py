@@ -4,7 +4,7 @@ Judged by `conformance container` directly against the author's container:
 the suite sends what a gateway would send (the author's sample request; no
 `Prefer`; unknown `Prefer` values; `Prefer: respond-async` for the async
 styles the author declared) and watches side effects through a webhook sink
-it runs itself (conformance/container/sink.py).
+it runs itself (conformance/runs/container/sink.py).
 
 Every check here runs in the engine's "exclusive" phase, one at a time and
 in this order: a container is often a single worker, so one check's traffic
@@ -13,7 +13,7 @@ while a slow synchronous request holds the worker), and the malformed-input
 check runs last so a container it crashes has been judged on everything else.
 
 Health comes first and is judged from the wait the run did before any
-check (conformance/container/ready.py); when the container never got
+check (conformance/runs/container/ready.py); when the container never got
 ready, the other checks are not judged (skipped, naming CT-HEALTH-01).
 """
 
@@ -27,10 +27,10 @@ from typing import Any
 import httpx
 
 from conformance.checks import check
-from conformance.container.config import ContainerConfig
-from conformance.container.context import ContainerContext
-from conformance.session import GatewayError
-from conformance.verdicts import Blocked, Failure, NotApplicable, expect, show
+from conformance.judge.container_config import ContainerConfig
+from conformance.checks.container_context import ContainerContext
+from conformance.http.session import GatewayError
+from conformance.judge.verdicts import Blocked, Failure, NotApplicable, expect, show
 
 __all__ = ["UNKNOWN_PREFER", "MALFORMED_JSON", "identifier_fields"]
 

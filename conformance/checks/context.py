@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 from collections.abc import Awaitable
 from typing import Any, TypeVar
 
-from conformance.config import SuiteConfig
-from conformance.session import GatewayClient, MockControl, Recorder, Transcript
-from conformance.verdicts import Ledger
+from conformance.judge.config import SuiteConfig
+from conformance.http.session import GatewayClient, MockControl, Recorder, Transcript
+from conformance.judge.verdicts import Ledger
 
 __all__ = ["CheckContext", "Signals"]
 

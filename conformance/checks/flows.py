@@ -17,10 +17,10 @@ from urllib.parse import parse_qsl, urljoin
 
 import httpx
 
-from conformance import prefer
+from conformance.contract import prefer
 from conformance.checks.context import CheckContext
-from conformance.session import GatewayClient, InstrumentError, JournalEntry, MockControl
-from conformance.verdicts import Blocked, Failure, show
+from conformance.http.session import GatewayClient, InstrumentError, JournalEntry, MockControl
+from conformance.judge.verdicts import Blocked, Failure, show
 
 __all__ = [
     "STATUS_NAMES",

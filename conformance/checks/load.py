@@ -21,7 +21,7 @@ from conformance.checks.flows import (
     submit_async,
     wait_completed,
 )
-from conformance.verdicts import Blocked, Failure, NotApplicable, expect, show
+from conformance.judge.verdicts import Blocked, Failure, NotApplicable, expect, show
 
 MODES = ("sync", "respond-async", "respond-async-proxy", "respond-async-container")
 

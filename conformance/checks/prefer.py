@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from conformance.checks import check
 from conformance.checks.context import CheckContext
 from conformance.checks.flows import mock_query, one_arrival, prefer_names, send
-from conformance.verdicts import Failure, expect, show
+from conformance.judge.verdicts import Failure, expect, show
 
 SYNC, ASYNC, PROXY, CONTAINER = "synchronous", "respond-async", "respond-async-proxy", "respond-async-container"
 

@@ -32,13 +32,13 @@ from conformance.checks.flows import (
     wait_completed,
 )
 from conformance.checks.prefer import ASYNC, CONTAINER, PROXY, SYNC, probe
-from conformance.prefer import Mode
-from conformance.properties.behaviours import ERROR_STATUSES, SUCCESS_STATUSES
-from conformance.properties.relay import RelayCase, answer_problems, header_problems, relay_cases, request_problems, send
-from conformance.properties.machine import MODEL_IDS, GatewayModel, model_factory
-from conformance.properties.search import Budget, Search, Violation, report, search
-from conformance.properties.strategies import PreferCase, prefer_cases, simplified, without_mentions
-from conformance.verdicts import Blocked, Failure, show
+from conformance.contract.prefer import Mode
+from conformance.generate.answers import ERROR_STATUSES, SUCCESS_STATUSES
+from conformance.checks.relay import RelayCase, answer_problems, header_problems, relay_cases, request_problems, send
+from conformance.checks.stateful_model import MODEL_IDS, GatewayModel, model_factory
+from conformance.checks.search import Budget, Search, Violation, report, search
+from conformance.generate.prefer import PreferCase, prefer_cases, simplified, without_mentions
+from conformance.judge.verdicts import Blocked, Failure, show
 
 __all__ = ["prefer_property", "sync_relay_property", "async_result_property", "container_relay_property",
            "stateful_model"]

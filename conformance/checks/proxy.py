@@ -15,7 +15,7 @@ from conformance.checks.flows import (
     require_slow_container,
     send,
 )
-from conformance.verdicts import Blocked, expect, show
+from conformance.judge.verdicts import Blocked, expect, show
 
 
 @check("GW-PROXY-01", "GW-PROXY-02", "GW-PROXY-03", "GW-PROXY-04", timed=True)

@@ -21,7 +21,7 @@ from conformance.checks.flows import (
     submit_async,
     wait_completed,
 )
-from conformance.verdicts import Blocked, Failure, expect, show
+from conformance.judge.verdicts import Blocked, Failure, expect, show
 
 
 def describe_body(body: bytes) -> str:

@@ -37,12 +37,12 @@ from urllib.parse import unquote, urlsplit
 import httpx
 from hypothesis import strategies as st
 
-from conformance import openapi
+from conformance.contract import openapi
 from conformance.checks import check
 from conformance.checks.context import CheckContext
 from conformance.checks.flows import Accepted, submit_async
-from conformance.properties.search import Budget, SearchResult, Violation, report, search
-from conformance.verdicts import NotApplicable, show
+from conformance.checks.search import Budget, SearchResult, Violation, report, search
+from conformance.judge.verdicts import NotApplicable, show
 
 __all__ = ["SCHEMA_IDS", "Layout", "provider_layout", "schema_conformance"]
 

@@ -7,7 +7,7 @@ import uuid
 from conformance.checks import check
 from conformance.checks.context import CheckContext
 from conformance.checks.flows import STATUS_NAMES, StatusReading, get_status, poll_status, seq, submit_async, trail
-from conformance.verdicts import Blocked, Failure, expect, show
+from conformance.judge.verdicts import Blocked, Failure, expect, show
 
 
 def record_encoding(ctx: CheckContext, readings: list[StatusReading]) -> None:

@@ -9,7 +9,7 @@ import random
 from conformance.checks import check
 from conformance.checks.context import CheckContext
 from conformance.checks.flows import duplicates_after, one_arrival, request_mismatches, send
-from conformance.verdicts import Failure, expect
+from conformance.judge.verdicts import Failure, expect
 
 MiB = 1024 * 1024
 

@@ -22,8 +22,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from .. import prefer
-from ..prefer import Mode
+from ..contract import prefer
+from ..contract.prefer import Mode
 from . import ids
 from .app import BearerAuth, CutBrokenRelays, DateHeader
 from .budget import ByteBudget

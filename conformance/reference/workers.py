@@ -13,7 +13,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
-from ..prefer import Mode
+from ..contract.prefer import Mode
 from .config import Deployment
 from .proxy import ForwardRequest
 from .store import Record

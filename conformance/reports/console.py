@@ -11,7 +11,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn
 from rich.table import Table
 from rich.text import Text
 
-from conformance.reports.model import CheckRecord, Outcome, RequirementResult, ResultDocument
+from conformance.judge.model import CheckRecord, Outcome, RequirementResult, ResultDocument
 
 __all__ = ["LiveProgress", "render", "render_text", "counts_line"]
 

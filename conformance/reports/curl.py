@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
-from conformance.reports.redact import REDACTED
+from conformance.http.redact import REDACTED
 
 __all__ = ["curl_command", "reproduction", "variable_for"]
 

@@ -7,7 +7,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from conformance.reports.model import ResultDocument
+from conformance.judge.model import ResultDocument
 
 __all__ = ["write_json", "dumps", "schema"]
 

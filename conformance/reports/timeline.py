@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urljoin
 
-from conformance import prefer
+from conformance.contract import prefer
 
 __all__ = ["Event", "Deadline", "Timeline", "timelines", "describe", "select"]
 

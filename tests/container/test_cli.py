@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from conformance import catalogue
+from conformance.contract import catalogue
 from conformance.cli import main
-from conformance.launcher import free_port
+from conformance.runs.launcher import free_port
 
 
 def invoke(*args: str, env: dict[str, str] | None = None):  # type: ignore[no-untyped-def]

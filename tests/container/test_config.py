@@ -7,8 +7,8 @@ import json
 import pytest
 
 from conformance.checks.container_side import identifier_fields
-from conformance.container.config import ContainerConfig, ContainerUsageError, parse_supports
-from conformance.selection import Selection, SelectionError
+from conformance.judge.container_config import ContainerConfig, ContainerUsageError, parse_supports
+from conformance.judge.selection import Selection, SelectionError
 
 
 def test_supports_is_comma_separated_and_repeatable() -> None:

@@ -8,7 +8,7 @@ import time
 import httpx
 import pytest
 
-from conformance.container.sink import WebhookSink
+from conformance.runs.container.sink import WebhookSink
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from conformance.launcher import ManagedServer, python_command
+from conformance.runs.launcher import ManagedServer, python_command
 from tests.container.conftest import ROOT, example_server, start_all
 
 MARKER = "<!-- tested by tests/container/test_walkthrough.py"

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from conformance.launcher import ManagedServer, python_command
+from conformance.runs.launcher import ManagedServer, python_command
 
 #: A short, light load: a few seconds, few users, a container that is quick
 #: (D) so each user makes many submissions. Every run is bounded by RUN_TIMEOUT.

@@ -13,12 +13,12 @@ import pytest
 from click.testing import CliRunner
 
 from conformance.cli import main
-from conformance.launcher import free_port
-from conformance.load.command import LOCUSTFILE
-from conformance.load.report import build_document
-from conformance.load.settings import LoadSettings
+from conformance.runs.launcher import free_port
+from conformance.cli.load import LOCUSTFILE
+from conformance.runs.load.report import build_document
+from conformance.runs.load.settings import LoadSettings
 from conformance.reports.json_report import dumps, schema
-from conformance.reports.model import FailureRecord, IdVerdict, Outcome
+from conformance.judge.model import FailureRecord, IdVerdict, Outcome
 
 
 @pytest.mark.parametrize(("args", "message"), [
@@ -51,7 +51,7 @@ def test_an_unreachable_gateway_cannot_be_judged(mock_url: str, tmp_path: Path) 
 
 
 def test_plain_locust_reads_the_conformance_options_through_the_locustfile(mock_url: str) -> None:
-    """`locust -f conformance/load/locustfile.py` is the same run (conformance load only builds its
+    """`locust -f conformance/runs/load/locustfile.py` is the same run (conformance load only builds its
     command line): its options are parsed and checked there, before any load."""
     done = subprocess.run(
         [sys.executable, "-m", "locust", "-f", LOCUSTFILE, "--headless", "-t", "3s", "--host", "http://127.0.0.1:1/m",

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conformance.launcher import free_port
+from conformance.runs.launcher import free_port
 
 from .conftest import SHORT, finish, load_command, spawn, stop_process
 

@@ -11,8 +11,8 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from conformance.launcher import ManagedServer
-from conformance.load.journal import JournalTail, webhook_counts
+from conformance.runs.launcher import ManagedServer
+from conformance.runs.load.journal import JournalTail, webhook_counts
 
 from ..conftest import start_mock
 

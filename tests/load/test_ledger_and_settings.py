@@ -6,9 +6,9 @@ import argparse
 
 import pytest
 
-from conformance.load.command import parse_duration
-from conformance.load.ledger import Ledger, Outcome, merge
-from conformance.load.settings import LoadSettings, SettingsError, add_arguments, from_options, parse_mix
+from conformance.cli.load import parse_duration
+from conformance.runs.load.ledger import Ledger, Outcome, merge
+from conformance.runs.load.settings import LoadSettings, SettingsError, add_arguments, from_options, parse_mix
 
 
 def test_a_ledger_survives_the_wire_and_moves_onto_the_masters_clock() -> None:

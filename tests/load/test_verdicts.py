@@ -7,9 +7,9 @@ from collections import Counter
 
 import pytest
 
-from conformance.load.ledger import Ledger, Outcome
-from conformance.load.settings import LoadSettings
-from conformance.load.verdicts import Evidence, judge, percentile
+from conformance.runs.load.ledger import Ledger, Outcome
+from conformance.runs.load.settings import LoadSettings
+from conformance.runs.load.verdicts import Evidence, judge, percentile
 
 SETTINGS = LoadSettings(run_id="run-1", container_urls=("http://127.0.0.1:9",), delay=0.2, t_accept=1.0)
 

@@ -8,7 +8,7 @@ import time
 import httpx
 import pytest
 
-from conformance.launcher import ManagedServer, python_command
+from conformance.runs.launcher import ManagedServer, python_command
 from tests.conftest import start_mock
 from tests.mock_container.helpers import Mock
 

@@ -10,7 +10,7 @@ import sys
 import httpx
 import pytest
 
-from conformance.launcher import ManagedServer, python_command
+from conformance.runs.launcher import ManagedServer, python_command
 from tests.mock_container.helpers import assert_invalid
 
 FLAGS = ["--host", "--port", "--max-delay", "--journal-size", "--journal-bytes", "--body-keep", "--max-body",

@@ -107,7 +107,7 @@ def test_unreachable_target_fails_without_harm(mock, corr, unused_port):
 
 @pytest.fixture
 def unused_port() -> int:
-    from conformance.launcher import free_port
+    from conformance.runs.launcher import free_port
 
     return free_port()
 

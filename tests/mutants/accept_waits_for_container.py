@@ -11,7 +11,7 @@ GW-ASYNC family only that accept is timed; GW-LOAD-02 has its own mutant
 
 from __future__ import annotations
 
-from conformance.prefer import Mode
+from conformance.contract.prefer import Mode
 from conformance.reference import ReferenceGateway
 from conformance.reference.workers import Job
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from conformance.prefer import Mode
+from conformance.contract.prefer import Mode
 from conformance.reference import ReferenceGateway
 from conformance.reference.workers import Job
 

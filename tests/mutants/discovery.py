@@ -20,7 +20,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from conformance import catalogue
+from conformance.contract import catalogue
 
 __all__ = ["Mutant", "LegalVariant", "mutants", "legal_variants", "family"]
 

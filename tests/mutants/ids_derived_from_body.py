@@ -19,7 +19,7 @@ import uuid
 from starlette.requests import Request
 from starlette.responses import Response
 
-from conformance.prefer import Mode
+from conformance.contract.prefer import Mode
 from conformance.reference import ReferenceGateway
 from conformance.reference.config import Deployment
 from conformance.reference.workers import Job

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from starlette.requests import Request
 
-from conformance import prefer
-from conformance.prefer import MODE_TOKENS, Mode
+from conformance.contract import prefer
+from conformance.contract.prefer import MODE_TOKENS, Mode
 from conformance.reference import ReferenceGateway
 
 LEGALLY_FAILS: frozenset[str] = frozenset()

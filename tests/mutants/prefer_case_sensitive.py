@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from starlette.requests import Request
 
-from conformance import prefer
-from conformance.prefer import MODE_TOKENS, Mode
+from conformance.contract import prefer
+from conformance.contract.prefer import MODE_TOKENS, Mode
 from conformance.reference import ReferenceGateway
 
 BREAKS = "GW-PREF-06"

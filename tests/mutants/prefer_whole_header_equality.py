@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from starlette.requests import Request
 
-from conformance.prefer import MODE_TOKENS, Mode
+from conformance.contract.prefer import MODE_TOKENS, Mode
 from conformance.reference import ReferenceGateway
 
 BREAKS = "GW-PREF-07"

@@ -8,7 +8,7 @@ answer is replaced by a 202; the client waits as long as a synchronous one.
 
 from __future__ import annotations
 
-from conformance.prefer import Mode
+from conformance.contract.prefer import Mode
 from conformance.reference import ReferenceGateway
 from conformance.reference.workers import Job
 

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from conformance import catalogue
+from conformance.contract import catalogue
 
 __all__ = ["KEY", "LEGAL_KEY", "Score"]
 

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from starlette.requests import Request
 
-from conformance import prefer
-from conformance.prefer import Mode
+from conformance.contract import prefer
+from conformance.contract.prefer import Mode
 from conformance.reference import ReferenceGateway
 
 BREAKS = "GW-PREF-03"

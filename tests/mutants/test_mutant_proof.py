@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import pytest
 
-from conformance import catalogue
-from conformance.reports.model import ResultDocument
+from conformance.contract import catalogue
+from conformance.judge.model import ResultDocument
 from tests.mutants.discovery import LegalVariant, Mutant, legal_variants, mutants
 from tests.mutants.score import KEY, LEGAL_KEY
 from tests.suite.runner import run_against

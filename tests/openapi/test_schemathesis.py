@@ -37,8 +37,8 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from conformance import openapi
-from conformance.launcher import ManagedServer, python_command
+from conformance.contract import openapi
+from conformance.runs.launcher import ManagedServer, python_command
 
 EXAMPLES = 20
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_headers_conformance,

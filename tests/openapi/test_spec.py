@@ -17,7 +17,7 @@ from openapi_spec_validator import validate
 from openapi_spec_validator.readers import read_from_filename
 from starlette.routing import Route
 
-from conformance import openapi
+from conformance.contract import openapi
 from conformance.reference import ReferenceGateway
 from conformance.reference.config import Deployment, GatewayConfig
 from mock_container.app import CONTROL_PREFIX, MockApp
@@ -58,7 +58,7 @@ def test_each_api_cut_from_it_is_valid_on_its_own() -> None:
 
 def test_the_package_ships_the_root_file_unchanged() -> None:
     assert openapi.SPEC_PATH.read_bytes() == (ROOT / "openapi.yaml").read_bytes(), (
-        "conformance/openapi.yaml must be a copy of openapi.yaml: cp openapi.yaml conformance/openapi.yaml")
+        "conformance/contract/openapi.yaml must be a copy of openapi.yaml: cp openapi.yaml conformance/contract/openapi.yaml")
 
 
 def test_the_gateway_serves_exactly_the_routes_described() -> None:

@@ -13,11 +13,11 @@ from typing import Any
 
 import pytest
 
-from conformance.api import Listener, pytest_args
-from conformance.config import SuiteConfig
-from conformance.preflight import preflight
-from conformance.reports.model import ResultDocument
-from conformance.targets import start_target
+from conformance.runs.gateway.run import Listener, pytest_args
+from conformance.judge.config import SuiteConfig
+from conformance.runs.gateway.preflight import preflight
+from conformance.judge.model import ResultDocument
+from conformance.runs.gateway.targets import start_target
 from tests.suite.runner import gateway_cmd
 
 __all__ = ["run_checks", "verdicts"]

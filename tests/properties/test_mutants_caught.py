@@ -14,7 +14,7 @@ import importlib
 
 import pytest
 
-from conformance.properties.search import DEFAULT_EXAMPLES
+from conformance.checks.search import DEFAULT_EXAMPLES
 from tests.properties.runner import run_checks, verdicts
 
 pytestmark = pytest.mark.slow

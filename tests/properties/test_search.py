@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from hypothesis import strategies as st
 
-from conformance.config import SuiteConfig
-from conformance.properties.search import (
+from conformance.judge.config import SuiteConfig
+from conformance.checks.search import (
     DEFAULT_EXAMPLES,
     EXPLORE_FACTOR,
     Budget,
@@ -25,9 +25,9 @@ from conformance.properties.search import (
     report,
     search,
 )
-from conformance.reports.model import Outcome
-from conformance.session import InstrumentError
-from conformance.verdicts import Blocked, Failure, Ledger
+from conformance.judge.model import Outcome
+from conformance.http.session import InstrumentError
+from conformance.judge.verdicts import Blocked, Failure, Ledger
 
 MUST, SHOULD, OTHER = "GW-SYNC-01", "GW-SYNC-03", "GW-SYNC-02"
 

@@ -1,6 +1,6 @@
 """The generators of the property checks: grammatical values, the right expected mode, the right blame.
 
-`conformance.prefer` decides the mode a generated Prefer value selects;
+`conformance.contract.prefer` decides the mode a generated Prefer value selects;
 here an independent, deliberately naive reading of the simple (unquoted)
 values must agree with it, and the structure of every value is checked
 against the RFC 7240 grammar.
@@ -13,11 +13,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conformance import prefer
-from conformance.prefer import MODE_TOKENS, Mode
-from conformance.properties.behaviours import QUERY_LIMIT, answers
-from conformance.properties.requests import normalize_path, paths, requests, same_path
-from conformance.properties.strategies import (
+from conformance.contract import prefer
+from conformance.contract.prefer import MODE_TOKENS, Mode
+from conformance.generate.answers import QUERY_LIMIT, answers
+from conformance.generate.requests import normalize_path, paths, requests, same_path
+from conformance.generate.prefer import (
     case_of,
     near_misses,
     prefer_cases,

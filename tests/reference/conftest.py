@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 import httpx
 import pytest
 
-from conformance.launcher import ManagedServer
+from conformance.runs.launcher import ManagedServer
 
 from .harness import TIMEOUT, Journal, start_gateway
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 
-from conformance.launcher import ManagedServer, python_command
+from conformance.runs.launcher import ManagedServer, python_command
 
 TIMEOUT = httpx.Timeout(10.0)
 NAMES = ["Initialized", "Queue", "Inference", "Completed"]

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 import httpx
 import pytest
 
-from conformance.launcher import ManagedServer, free_port
+from conformance.runs.launcher import ManagedServer, free_port
 
 from .harness import NAMES, Journal, header_values, poll_status, sha256, start_gateway, submit_async
 

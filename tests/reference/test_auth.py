@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from conformance.launcher import ManagedServer
+from conformance.runs.launcher import ManagedServer
 
 from .harness import Journal, header_values, poll_status, start_gateway
 

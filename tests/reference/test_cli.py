@@ -13,8 +13,8 @@ import httpx
 import pytest
 from click.testing import CliRunner
 
-from conformance.launcher import ManagedServer
-from conformance.reference.command import ByteSize, gateway
+from conformance.runs.launcher import ManagedServer
+from conformance.cli.gateway import ByteSize, gateway
 
 from .harness import poll_status
 

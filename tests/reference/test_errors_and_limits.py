@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 import httpx
 import pytest
 
-from conformance.launcher import ManagedServer, free_port
+from conformance.runs.launcher import ManagedServer, free_port
 
 from .harness import Journal, poll_status, start_gateway, submit_async
 

@@ -9,7 +9,7 @@ import pytest
 from verda.inference_client import InferenceClient
 from verda.inference_client._inference_client import AsyncStatus
 
-from conformance.launcher import ManagedServer
+from conformance.runs.launcher import ManagedServer
 
 from .harness import Journal, header_values, start_gateway
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from conformance.config import SuiteConfig
-from conformance.reports.model import (
+from conformance.judge.config import SuiteConfig
+from conformance.judge.model import (
     BodyRecord,
     CheckRecord,
     ExchangeRecord,
@@ -19,8 +19,8 @@ from conformance.reports.model import (
     ResultDocument,
     TargetInfo,
 )
-from conformance.results import build_document
-from conformance.selection import Selection
+from conformance.judge.document import build_document
+from conformance.judge.selection import Selection
 
 T0 = 1_700_000_000.0
 GATEWAY = "http://127.0.0.1:9/mock"

@@ -11,7 +11,7 @@ import subprocess
 import pytest
 
 from conformance.reports.curl import curl_command
-from conformance.reports.redact import REDACTED
+from conformance.http.redact import REDACTED
 from tests.reports.documents import exchange
 from tests.reports.tools import require
 

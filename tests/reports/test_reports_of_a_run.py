@@ -23,7 +23,7 @@ from click.testing import CliRunner
 from junitparser import Error, Failure, JUnitXml, Skipped
 
 from conformance.cli import main
-from conformance.launcher import ManagedServer
+from conformance.runs.launcher import ManagedServer
 from conformance.reports.json_report import schema
 from tests.reports.tools import chromium, png_size, require
 from tests.suite.runner import gateway_cmd

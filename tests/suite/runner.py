@@ -14,9 +14,9 @@ import shlex
 import sys
 from collections.abc import Sequence
 
-from conformance.api import run_suite
-from conformance.config import DEFAULT_DELAY
-from conformance.reports.model import ResultDocument
+from conformance.runs.gateway.run import run_suite
+from conformance.judge.config import DEFAULT_DELAY
+from conformance.judge.model import ResultDocument
 
 __all__ = ["gateway_cmd", "run_against"]
 
@@ -44,7 +44,7 @@ def run_against(implementation: str | None = None, *, select: Sequence[str] = ()
     """Start the mock and the gateway variant on free ports, run the (selected) suite, stop both.
 
     `options` are extra flags of `conformance gateway`; `kwargs` go to
-    `conformance.api.run_suite` (e.g. `delay`, `strict`, and `gateway` /
+    `conformance.runs.gateway.run.run_suite` (e.g. `delay`, `strict`, and `gateway` /
     `other_gateway` as templates with `{port}` for variants serving under a
     prefix). Keep D above T_accept (the defaults, D=2 and T_accept=1, do)
     when the run must judge GW-ASYNC-05, GW-PROXY-02 or GW-LOAD-02.

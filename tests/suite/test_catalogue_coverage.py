@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conformance import catalogue
+from conformance.contract import catalogue
 from conformance.checks import KINDS, REGISTRY, all_checks, check
 
 

@@ -8,9 +8,9 @@ from collections.abc import Iterator
 import pytest
 from click.testing import CliRunner
 
-from conformance import catalogue
+from conformance.contract import catalogue
 from conformance.cli import main
-from conformance.launcher import ManagedServer, free_port, python_command
+from conformance.runs.launcher import ManagedServer, free_port, python_command
 from tests.conftest import start_mock
 
 

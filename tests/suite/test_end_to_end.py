@@ -10,7 +10,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from conformance import catalogue
+from conformance.contract import catalogue
 from conformance.reports.json_report import schema
 from tests.suite.runner import run_against
 

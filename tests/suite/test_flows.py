@@ -13,8 +13,8 @@ import pytest
 from conformance.checks.async_ import estimated_bits, sequential
 from conformance.checks.flows import Sent, accepted, read_status, request_mismatches
 from conformance.checks.load import p99
-from conformance.session import JournalEntry
-from conformance.verdicts import Blocked
+from conformance.http.session import JournalEntry
+from conformance.judge.verdicts import Blocked
 
 URL = "http://gw.test/api/mock/v1/infer?mock-correlation=c1"
 

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from conformance.launcher import ManagedServer, python_command
+from conformance.runs.launcher import ManagedServer, python_command
 
 
 def pytest_in(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "pytest", "-p", "conformance.plugin", "-p", "no:cacheprovider", *args],
+    return subprocess.run([sys.executable, "-m", "pytest", "-p", "conformance.runs.plugin", "-p", "no:cacheprovider", *args],
                           cwd=folder, capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
 
 

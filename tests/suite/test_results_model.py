@@ -7,10 +7,10 @@ import json
 import jsonschema
 import pytest
 
-from conformance.config import SuiteConfig
+from conformance.judge.config import SuiteConfig
 from conformance.reports.console import render_text
 from conformance.reports.json_report import dumps, schema
-from conformance.reports.model import (
+from conformance.judge.model import (
     BodyRecord,
     CheckRecord,
     ExchangeRecord,
@@ -21,8 +21,8 @@ from conformance.reports.model import (
     ResponseRecord,
     TargetInfo,
 )
-from conformance.results import build_document
-from conformance.selection import Selection, SelectionError, parse_expected_failures
+from conformance.judge.document import build_document
+from conformance.judge.selection import Selection, SelectionError, parse_expected_failures
 
 CONFIG = SuiteConfig(gateway="http://gw/mock", container_url="http://mock")
 TARGET = TargetInfo("url", "http://gw/mock", "http://mock")

@@ -9,8 +9,8 @@ import json
 import httpx
 import pytest
 
-from conformance.reports.model import BodyRecord
-from conformance.session import GatewayClient, GatewayError, MockControl, Recorder, Transcript, current_case
+from conformance.judge.model import BodyRecord
+from conformance.http.session import GatewayClient, GatewayError, MockControl, Recorder, Transcript, current_case
 
 
 def test_body_records_keep_text_and_mark_binary_and_truncation() -> None:

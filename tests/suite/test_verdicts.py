@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from conformance.reports.model import Outcome
-from conformance.verdicts import Blocked, Failure, Ledger, expect
+from conformance.judge.model import Outcome
+from conformance.judge.verdicts import Blocked, Failure, Ledger, expect
 
 
 def outcomes(ledger: Ledger, **close) -> dict[str, str]:  # type: ignore[no-untyped-def]

@@ -1,0 +1,142 @@
+"""`conformance container`: judge a container on its own against the CT-* requirements, exit 0/1/2."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from conformance.cli.options import (
+    EXIT_USAGE,
+    UsageExit,
+    env_prefix,
+    finish,
+    header_option,
+    report_options,
+    selection_options,
+    verbose_option,
+)
+from conformance.judge.config import DEFAULT_T_ACCEPT
+from conformance.judge.container_config import (
+    DEFAULT_CONTAINER_REQUEST_TIMEOUT,
+    DEFAULT_READY_TIMEOUT,
+    STYLES,
+    ContainerUsageError,
+    parse_supports,
+)
+
+__all__ = ["container"]
+
+_env = env_prefix("CONFORMANCE_CT_")
+
+
+@click.command(context_settings={"help_option_names": ["-h", "--help"], "show_default": True})
+@click.option("--url", required=True, envvar=_env("URL"), metavar="URL",
+              help="Base URL of the running container, e.g. http://127.0.0.1:8000.")
+@click.option("--path", default="/generate", envvar=_env("PATH"), metavar="PATH",
+              help="The inference route the gateway forwards to (may carry a query string).")
+@click.option("--health-path", default="/health", envvar=_env("HEALTH_PATH"), metavar="PATH",
+              help="The health route a gateway polls before it sends traffic.")
+@click.option("--supports", multiple=True, envvar=_env("SUPPORTS"), metavar="STYLES",
+              help=f"Async styles the container implements on Prefer: respond-async, comma-separated: {', '.join(STYLES)} "
+              "(fire-and-forget: acks and calls a webhook, for respond-async-proxy; task-id: answers with its own id, "
+              "for respond-async-container). Their CT-ASYNC checks are skipped unless declared.  [default: none]")
+@click.option("--body", "body_file", type=click.Path(exists=True, dir_okay=False, readable=True), envvar=_env("BODY"),
+              metavar="FILE", help="A sample request body your container accepts.  [default: a small JSON prompt]")
+@click.option("--content-type", default="application/json", envvar=_env("CONTENT_TYPE"), metavar="TYPE",
+              help="Content-Type of the sample body.")
+@click.option("--webhook-field", envvar=_env("WEBHOOK_FIELD"), metavar="NAME",
+              help="Top-level field of the (JSON object) sample body that tells the container its webhook URL; "
+              "the suite sets it to its own sink in a copy of the body.")
+@click.option("--webhook-header", envvar=_env("WEBHOOK_HEADER"), metavar="NAME",
+              help="Request header that tells the container its webhook URL (instead of, or besides, --webhook-field).")
+@header_option(_env, target="container")
+@click.option("--t-accept", type=click.FloatRange(min=0, min_open=True), default=DEFAULT_T_ACCEPT, envvar=_env("T_ACCEPT"),
+              metavar="S", help="T_accept: the most a respond-async ack may take.")
+@click.option("--t-done", type=click.FloatRange(min=0, min_open=True), default=None, envvar=_env("T_DONE"), metavar="S",
+              help="T_done: the most from the ack until the webhook call.  [default: 7, the contract's D + 5]")
+@click.option("--ready-timeout", type=click.FloatRange(min=0, min_open=True), default=DEFAULT_READY_TIMEOUT,
+              envvar=_env("READY_TIMEOUT"), metavar="S", help="How long to wait for the health route to answer 200.")
+@click.option("--request-timeout", type=click.FloatRange(min=0, min_open=True), default=DEFAULT_CONTAINER_REQUEST_TIMEOUT,
+              envvar=_env("REQUEST_TIMEOUT"), metavar="S", help="Timeout of each request to the container.")
+@click.option("--sink-host", default="127.0.0.1", envvar=_env("SINK_HOST"), metavar="HOST",
+              help="Address the suite's webhook sink binds to.")
+@click.option("--sink-port", type=click.IntRange(0, 65535), default=0, envvar=_env("SINK_PORT"), metavar="PORT",
+              help="Port of the webhook sink (0: a free one).")
+@click.option("--sink-url", envvar=_env("SINK_URL"), metavar="URL",
+              help="Base URL the container reaches the sink at, if not http://HOST:PORT (e.g. from a Docker container: "
+              "http://host.docker.internal:{port}); {port} is filled in.")
+@selection_options(_env, example="-k CT-ASYNC -k CT-SYNC-02")
+@report_options(_env)
+@verbose_option(_env)
+def container(url, path, health_path, supports, body_file, content_type, webhook_field, webhook_header, headers,  # type: ignore[no-untyped-def]
+              t_accept, t_done, ready_timeout, request_timeout, sink_host, sink_port, sink_url, select, levels, strict,
+              expected_failures, json_path, junit_path, html_path, verbose) -> None:
+    """Check a container, before you deploy it, against what a gateway needs from it (the CT-* requirements).
+
+    \b
+    The suite sends what a gateway would send: the sample request (--body) with no
+    Prefer, with unknown Prefer values, with Prefer: respond-async for each async
+    style you declare (--supports), and malformed input; it runs a webhook sink and
+    tells the container its URL (--webhook-field or --webhook-header).
+    \b
+      conformance container --url http://127.0.0.1:8000
+      conformance container --url http://127.0.0.1:8000 --supports fire-and-forget \\
+          --body sample.json --webhook-field webhook_url
+
+    Exit codes: 0 no MUST failed (with --strict: no SHOULD either); 1 conformance
+    failures; 2 usage errors or a container that never answered.
+    Every option can also be set as CONFORMANCE_CT_<OPTION> (e.g. CONFORMANCE_CT_URL).
+    """
+    from rich.console import Console
+
+    from conformance.checks import all_checks
+    from conformance.runs.container.run import SelectionError, SuiteError, TargetError, run_container_suite
+    from conformance.reports.console import LiveProgress
+    from conformance.judge.selection import Selection
+
+    console = Console()
+    if not console.is_terminal:
+        console = Console(width=140)
+    errors = Console(stderr=True)
+    try:
+        styles = parse_supports(supports)
+        selection = Selection.make(select, levels, kind="container")
+        body = Path(body_file).read_bytes() if body_file else None
+    except (ContainerUsageError, SelectionError) as exc:
+        raise UsageExit(str(exc)) from None
+    except OSError as exc:
+        raise UsageExit(f"--body {body_file}: {exc.strerror or exc}") from None
+    total = sum(1 for check in all_checks("container") if selection.selects(check))
+    progress = LiveProgress(console, total) if not verbose and console.is_terminal else None
+
+    def announce(config) -> None:  # type: ignore[no-untyped-def]
+        readiness = config.readiness
+        state = f"ready after {readiness.waited:.1f} s" if readiness.ready else f"not ready after {readiness.waited:.1f} s"
+        declared = ", ".join(sorted(config.supports)) or "none"
+        console.print(f"[bold]conformance[/] {total} checks against the container {config.url} ({state}; "
+                      f"async styles declared: {declared}; webhook sink {config.sink_url})", highlight=False)
+        if progress is not None:
+            progress.__enter__()
+
+    try:
+        try:
+            document = run_container_suite(
+                url=url, path=path, health_path=health_path, supports=styles, body=body, content_type=content_type,
+                webhook_field=webhook_field, webhook_header=webhook_header, headers=headers, t_accept=t_accept,
+                t_done=t_done, ready_timeout=ready_timeout, request_timeout=request_timeout, sink_host=sink_host,
+                sink_port=sink_port, sink_url=sink_url, select=select, levels=[lv.upper() for lv in levels],
+                strict=strict, expected_failures=expected_failures, json_path=json_path,
+                on_check_finished=progress.finished if progress is not None else None, on_ready=announce,
+                pytest_output=verbose,
+            )
+        finally:
+            if progress is not None:
+                progress.__exit__(None, None, None)
+    except (ContainerUsageError, SelectionError) as exc:
+        raise UsageExit(str(exc)) from None
+    except (TargetError, SuiteError) as exc:
+        errors.print(f"[bold red]conformance: error:[/] {exc}", highlight=False)
+        sys.exit(EXIT_USAGE)
+    finish(document, console, errors, json_path=json_path, junit_path=junit_path, html_path=html_path, verbose=verbose)

@@ -1,0 +1,57 @@
+"""`conformance requirements`: the catalogue, and which checks would run for each requirement."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+__all__ = ["requirements"]
+
+
+@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("-k", "--select", multiple=True, envvar="CONFORMANCE_SELECT", metavar="PREFIX",
+              help="Only requirement IDs starting with PREFIX (repeatable), as `conformance run -k`.")
+@click.option("--level", "levels", multiple=True, type=click.Choice(["MUST", "SHOULD", "INFO"], case_sensitive=False),
+              envvar="CONFORMANCE_LEVEL", help="Only requirements of this level (repeatable).")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list instead of a table.")
+@click.option("--kind", type=click.Choice(["gateway", "container"]), default="gateway", show_default=True,
+              help="gateway: what `conformance run` judges (GW-*); container: what `conformance container` judges (CT-*).")
+def requirements(select, levels, as_json, kind) -> None:  # type: ignore[no-untyped-def]
+    """List the requirements a `conformance run` (or, with --kind container, `conformance container`)
+    with the same selection would judge.
+
+    Each row gives the contract ID, its level, the project's one-line
+    statement and the checks that judge it.
+    """
+    from rich.console import Console
+    from rich.table import Table
+
+    from conformance.contract import catalogue
+    from conformance.checks import KINDS, checks_for
+    from conformance.judge.selection import Selection, SelectionError
+
+    try:
+        selection = Selection.make(select, [level.upper() for level in levels], kind=kind)
+    except SelectionError as exc:
+        raise click.UsageError(str(exc)) from None
+    rows = [
+        {"id": req.id, "level": req.level.value, "section": req.section, "statement": req.statement,
+         "applies_when": req.applies_when, "checks": [c.name for c in checks_for(req.id)]}
+        for req in catalogue.REQUIREMENTS.values() if req.id.startswith(KINDS[kind].prefix) and selection.covers(req.id)
+    ]
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    table = Table(title=f"{kind.capitalize()} requirements", title_justify="left")
+    table.add_column("ID", no_wrap=True)
+    table.add_column("level", no_wrap=True)
+    table.add_column("requirement", ratio=3)
+    table.add_column("checks", ratio=2, overflow="fold")
+    for row in rows:
+        statement = row["statement"] + (f" (only when {row['applies_when']})" if row["applies_when"] else "")
+        table.add_row(row["id"], row["level"], statement, ", ".join(row["checks"]))
+    console = Console()
+    console.print(table)
+    checks = {name for row in rows for name in row["checks"]}
+    console.print(f"{len(rows)} requirements, {len(checks)} checks")

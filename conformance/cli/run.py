@@ -1,0 +1,130 @@
+"""`conformance run`: judge a gateway against the contract, print a per-requirement table, exit 0/1/2."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from conformance.cli.options import (
+    EXIT_USAGE,
+    UsageExit,
+    env_prefix,
+    finish,
+    header_option,
+    report_options,
+    selection_options,
+    verbose_option,
+)
+from conformance.judge.config import DEFAULT_DELAY, DEFAULT_N, DEFAULT_PARALLEL, DEFAULT_REQUEST_TIMEOUT, DEFAULT_T_ACCEPT
+
+__all__ = ["run"]
+
+#: CONFORMANCE_<OPTION>; the options shared with `conformance container` come from commands/options.py
+_env = env_prefix("CONFORMANCE_")
+
+
+@click.command(context_settings={"help_option_names": ["-h", "--help"], "show_default": True})
+@click.option("--gateway", envvar=_env("GATEWAY"), metavar="URL",
+              help="Inference base {base}/{deployment} of the gateway under test (needs --container-url). "
+              "With --gateway-cmd it may contain {port}; default there: http://127.0.0.1:{port}/mock.")
+@click.option("--container-url", envvar=_env("CONTAINER_URL"), metavar="URL",
+              help="The mock container (mock-container) the gateway's deployment is routed to.")
+@click.option("--gateway-cmd", envvar=_env("GATEWAY_CMD"), metavar="CMD",
+              help="Start this gateway command ({port} and {container_url} are filled in) after starting a mock "
+              "container, run against it, stop both.")
+@click.option("--other-gateway", envvar=_env("OTHER_GATEWAY"), metavar="URL",
+              help="Inference base of a second deployment routed to the same mock (enables GW-SEC-01).")
+@header_option(_env)
+@click.option("--delay", type=click.FloatRange(min=0), default=DEFAULT_DELAY, envvar=_env("DELAY"), metavar="D",
+              help="D: seconds the mock container takes in the slow cases.")
+@click.option("--t-accept", type=click.FloatRange(min=0, min_open=True), default=DEFAULT_T_ACCEPT, envvar=_env("T_ACCEPT"),
+              metavar="S", help="T_accept: the most an async accept (202) may take while the container is slow.")
+@click.option("--t-done", type=click.FloatRange(min=0, min_open=True), default=None, envvar=_env("T_DONE"), metavar="S",
+              help="T_done: the most from accept until Completed.  [default: D + 5]")
+@click.option("--concurrency", "n", type=click.IntRange(min=1), default=DEFAULT_N, envvar=_env("CONCURRENCY"), metavar="N",
+              help="N: concurrent requests in the isolation and load checks.")
+@click.option("--request-timeout", type=click.FloatRange(min=0, min_open=True), default=DEFAULT_REQUEST_TIMEOUT,
+              envvar=_env("REQUEST_TIMEOUT"), metavar="S", help="Timeout of each HTTP request.")
+@click.option("--parallel", type=click.IntRange(min=1), default=DEFAULT_PARALLEL, envvar=_env("PARALLEL"), metavar="K",
+              help="Checks running at once.")
+@selection_options(_env)
+@report_options(_env)
+@click.option("--seed", type=int, default=None, envvar=_env("SEED"),
+              help="Seed of the property and schema checks' generated examples (hypothesis). The same seed gives "
+              "the same examples and verdicts.  [default: 0; random with --explore]")
+@click.option("--examples", type=click.IntRange(min=1), default=None, envvar=_env("EXAMPLES"), metavar="N",
+              help="Generated examples per property check (the stateful model runs about a third as many sequences).  "
+              "[default: 30]")
+@click.option("--explore/--no-explore", default=False, envvar=_env("EXPLORE"),
+              help="Search longer: ten times the examples, a random seed unless --seed, and failing examples kept in "
+              "--hypothesis-db and tried first next time.")
+@click.option("--hypothesis-db", type=click.Path(file_okay=False), default=None, envvar=_env("HYPOTHESIS_DB"),
+              metavar="DIR", help="Where --explore keeps hypothesis's example database.  [default: .hypothesis/conformance]")
+@verbose_option(_env)
+def run(gateway, container_url, gateway_cmd, other_gateway, headers, delay, t_accept, t_done, n, request_timeout,  # type: ignore[no-untyped-def]
+        parallel, select, levels, strict, expected_failures, json_path, junit_path, html_path, seed, examples, explore,
+        hypothesis_db, verbose) -> None:
+    """Judge a gateway against every requirement of the contract.
+
+    \b
+    Targets:
+      conformance run                         mock container + reference gateway, started here
+      conformance run --gateway URL --container-url URL
+                                              a running gateway whose deployment URL routes to
+                                              a running mock container
+      conformance run --gateway-cmd 'CMD'     start the mock, then CMD with {port} and
+                                              {container_url} filled in, then run
+
+    Exit codes: 0 no MUST failed (with --strict: no SHOULD either); 1 conformance
+    failures; 2 usage errors or an unreachable / unrouted target.
+    Every option can also be set as CONFORMANCE_<OPTION> (e.g. CONFORMANCE_GATEWAY).
+    """
+    from rich.console import Console
+
+    from conformance.runs.gateway.run import SelectionError, SuiteError, TargetError, run_suite
+    from conformance.checks import all_checks
+    from conformance.reports.console import LiveProgress
+    from conformance.judge.selection import Selection
+
+    console = Console()
+    if not console.is_terminal:
+        console = Console(width=140)  # CI logs: wide enough for one table row per line
+    errors = Console(stderr=True)
+    if gateway_cmd is None and gateway is None and container_url:
+        raise UsageExit("--container-url needs --gateway or --gateway-cmd (with neither, the suite starts its own mock)")
+    if gateway_cmd is None and gateway is not None and not container_url:
+        raise UsageExit("--gateway needs --container-url: the URL of the mock container its deployment is routed to")
+    try:
+        selection = Selection.make(select, levels)
+    except SelectionError as exc:
+        raise UsageExit(str(exc)) from None
+    total = sum(1 for check in all_checks() if selection.selects(check))
+    progress = LiveProgress(console, total) if not verbose and console.is_terminal else None
+
+    def announce(target) -> None:  # type: ignore[no-untyped-def]
+        where = {"reference": "the reference gateway (started here)", "gateway-cmd": "the gateway command (started here)",
+                 "url": "the given gateway"}[target.mode]
+        console.print(f"[bold]conformance[/] {total} checks against {where}: {target.gateway} -> mock {target.container_url}",
+                      highlight=False)
+        if progress is not None:
+            progress.__enter__()
+
+    try:
+        try:
+            document = run_suite(
+                gateway=gateway, container_url=container_url, gateway_cmd=gateway_cmd, other_gateway=other_gateway,
+                headers=headers, delay=delay, t_accept=t_accept, t_done=t_done, n=n, request_timeout=request_timeout,
+                parallel=parallel, select=select, levels=[lv.upper() for lv in levels], strict=strict,
+                expected_failures=expected_failures, json_path=json_path, seed=seed, examples=examples,
+                explore=explore, hypothesis_db=hypothesis_db,
+                on_check_finished=progress.finished if progress is not None else None, on_target=announce,
+                pytest_output=verbose,
+            )
+        finally:
+            if progress is not None:
+                progress.__exit__(None, None, None)
+    except (TargetError, SelectionError, SuiteError) as exc:
+        errors.print(f"[bold red]conformance: error:[/] {exc}", highlight=False)
+        sys.exit(EXIT_USAGE)
+    finish(document, console, errors, json_path=json_path, junit_path=junit_path, html_path=html_path, verbose=verbose)

@@ -1,0 +1,86 @@
+"""What a conformance run is pointed at and the contract's timing parameters.
+
+One frozen dataclass travels from the CLI (or the pytest options) to every
+check, so a check reads `config.delay` and never a global.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+__all__ = ["SuiteConfig", "DEFAULT_DELAY", "DEFAULT_T_ACCEPT", "DEFAULT_N", "DEFAULT_REQUEST_TIMEOUT", "parse_header"]
+
+DEFAULT_DELAY = 2.0  # D
+DEFAULT_T_ACCEPT = 1.0  # T_accept
+DEFAULT_N = 32  # N
+DEFAULT_REQUEST_TIMEOUT = 10.0
+DEFAULT_PARALLEL = 32
+#: --explore searches longer: a property check (they search one at a time) may take this much more
+#: than the usual check budget
+EXPLORE_EXTRA_TIME = 900.0
+
+
+def parse_header(text: str) -> tuple[str, str]:
+    """`"Name: value"` -> ("Name", "value"); ValueError names what is wrong."""
+    name, sep, value = text.partition(":")
+    name = name.strip()
+    if not sep or not name or any(c.isspace() for c in name):
+        raise ValueError(f"header {text!r} is not of the form 'Name: value'")
+    return name, value.strip()
+
+
+@dataclass(frozen=True)
+class SuiteConfig:
+    #: inference base `{base}/{deployment}` of the gateway under test
+    gateway: str
+    #: base URL of the mock container the deployment is routed to
+    container_url: str
+    #: inference base of a second deployment routed to the same mock (GW-SEC-01)
+    other_gateway: str | None = None
+    #: extra headers sent on every gateway request (e.g. Authorization)
+    headers: tuple[tuple[str, str], ...] = ()
+    delay: float = DEFAULT_DELAY
+    t_accept: float = DEFAULT_T_ACCEPT
+    #: None means the contract's default, D + 5 s
+    t_done_override: float | None = None
+    n: int = DEFAULT_N
+    request_timeout: float = DEFAULT_REQUEST_TIMEOUT
+    #: how many checks run at once
+    parallel: int = DEFAULT_PARALLEL
+    #: pause between two polls of a status route (it has no long-poll)
+    poll_interval: float = 0.1
+    #: how long to keep watching for a duplicate once the expected requests arrived
+    settle: float = 0.5
+    #: property and schema checks (conformance/generate): their hypothesis seed (None: 0, or random with
+    #: `explore`), examples per property (None: the default budget), and --explore's longer search and database
+    seed: int | None = None
+    examples: int | None = None
+    explore: bool = False
+    hypothesis_db: str | None = None
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def t_done(self) -> float:
+        return self.t_done_override if self.t_done_override is not None else self.delay + 5.0
+
+    @property
+    def check_timeout(self) -> float:
+        """The most one check may take before the engine gives up on it.
+
+        The slowest checks wait up to T_done for completion, then read
+        results and watch for duplicates; the margin covers those requests.
+        """
+        return self.t_done + self.delay + 3 * self.request_timeout + 10.0 + (EXPLORE_EXTRA_TIME if self.explore else 0.0)
+
+    def parameters(self) -> dict[str, float | int | None]:
+        return {
+            "D": self.delay,
+            "T_accept": self.t_accept,
+            "T_done": self.t_done,
+            "N": self.n,
+            "request_timeout": self.request_timeout,
+            "parallel": self.parallel,
+            "seed": self.seed,
+            "examples": self.examples,
+            "explore": self.explore,
+        }

@@ -1,0 +1,169 @@
+"""From check records to the result document: one verdict per requirement, counts, exit code.
+
+A requirement's outcome aggregates the verdicts of every check that
+judged it: failed if any failed; passed if any passed (cases that could
+not be judged are noted); skipped when none could judge it; INFO
+requirements are `observed`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict
+from importlib import metadata
+
+from conformance.contract import catalogue
+from conformance.contract.catalogue import Level
+from conformance.judge.config import SuiteConfig
+from conformance.judge.model import (
+    CheckRecord,
+    ExpectedFailure,
+    LevelCounts,
+    Outcome,
+    RequirementFailure,
+    RequirementResult,
+    ResultDocument,
+    Summary,
+    TargetInfo,
+)
+from conformance.reports.curl import reproduction
+from conformance.http.redact import scrub, secret_values
+from conformance.judge.selection import Selection
+
+__all__ = ["build_document", "exit_code_of"]
+
+#: gateway_forms key -> (requirement, data key) where a check records it
+FORMS = {"status_encoding": ("GW-STATUS-01", "status_encoding"), "failure_visibility": ("GW-RESULT-02", "failure_visibility")}
+
+
+def _version() -> str:
+    try:
+        return metadata.version("async-gateway-conformance")
+    except metadata.PackageNotFoundError:
+        return "0+unknown"
+
+
+def _requirement(rid: str, records: list[CheckRecord], expected: dict[str, str]) -> RequirementResult:
+    req = catalogue.get(rid)
+    result = RequirementResult(rid, req.level.value, req.section, req.statement, Outcome.SKIPPED)
+    for record in records:
+        for verdict in record.verdicts:
+            if verdict.id != rid:
+                continue
+            result.checks.append(record.name)
+            for note in verdict.notes:
+                if note not in result.notes:
+                    result.notes.append(note)
+            result.data.update(verdict.data)
+            if verdict.outcome is Outcome.FAILED:
+                exchanges = {e.seq: e for e in record.exchanges}
+                for failure in verdict.failures:
+                    result.failures.append(RequirementFailure(
+                        check=record.name, reason=failure.reason, expected=failure.expected, actual=failure.actual,
+                        case=failure.case, exchanges=[exchanges[s] for s in failure.exchanges if s in exchanges],
+                    ))
+    verdicts = [v for r in records for v in r.verdicts if v.id == rid]
+    outcomes = {v.outcome for v in verdicts}
+    skips = [v.reason for v in verdicts if v.outcome is Outcome.SKIPPED]
+    if req.level is Level.INFO:
+        observed = [v.observed for v in verdicts if v.outcome is Outcome.OBSERVED and v.observed]
+        if observed:
+            result.outcome, result.observed, result.reason = Outcome.OBSERVED, "; ".join(observed), "; ".join(observed)
+        else:
+            result.reason = "; ".join(skips) or "nothing observed: " + "; ".join(f.reason for f in result.failures)
+            result.failures = []
+    elif Outcome.FAILED in outcomes:
+        result.outcome, result.reason = Outcome.FAILED, result.failures[0].reason if result.failures else "failed"
+    elif Outcome.PASSED in outcomes:
+        result.outcome = Outcome.PASSED
+        result.reason = "; ".join(result.notes[:3])
+        for reason in skips:
+            result.notes.append(f"partly not judged: {reason}")
+    else:
+        result.reason = "; ".join(dict.fromkeys(skips)) or "no check judged it"
+    for key, (owner, data_key) in FORMS.items():
+        if rid == owner and data_key in result.data:
+            result.observed = f"{key.replace('_', ' ')}: {result.data[data_key]}"
+    if rid in expected:
+        result.expected_failure = ExpectedFailure(expected[rid], unexpectedly_passed=result.outcome is Outcome.PASSED)
+    return result
+
+
+def _add_reproductions(result: RequirementResult, records: list[CheckRecord], max_time: float,
+                       plain: dict[str, list[dict]]) -> None:
+    """Each failure gets the curl commands that resend the request that showed it."""
+    by_name = {record.name: record for record in records}
+    for failure in result.failures:
+        record = by_name.get(failure.check)
+        if record is None:
+            continue
+        if record.name not in plain:
+            plain[record.name] = [asdict(e) for e in record.exchanges]
+        title = [f"{result.id} ({result.level}): {failure.reason}"]
+        title += [f"{label}: {value}" for label, value in (("expected", failure.expected), ("actual", failure.actual)) if value]
+        failure.reproduction = reproduction(
+            [asdict(e) for e in failure.exchanges], plain[record.name],
+            title=title, case=failure.case, max_time=max_time,
+        )
+
+
+def exit_code_of(requirements: list[RequirementResult], strict: bool) -> int:
+    for result in requirements:
+        if result.counts_against and (result.level == "MUST" or (strict and result.level == "SHOULD")):
+            return 1
+    return 0
+
+
+def build_document(
+    *,
+    config: SuiteConfig,
+    target: TargetInfo,
+    selection: Selection,
+    records: list[CheckRecord],
+    strict: bool = False,
+    expected_failures: dict[str, str] | None = None,
+    started_at: dt.datetime | None = None,
+    duration: float = 0.0,
+) -> ResultDocument:
+    expected = expected_failures or {}
+    judged = {verdict.id for record in records for verdict in record.verdicts}
+    rids = [rid for rid in catalogue.REQUIREMENTS if rid in judged and selection.covers(rid)]
+    requirements = [_requirement(rid, records, expected) for rid in rids]
+    plain: dict[str, list[dict]] = {}
+    for result in requirements:
+        _add_reproductions(result, records, config.request_timeout, plain)
+    counts = {level.value: LevelCounts() for level in Level}
+    for result in requirements:
+        bucket = counts[result.level]
+        setattr(bucket, result.outcome.value, getattr(bucket, result.outcome.value) + 1)
+        if result.outcome is Outcome.FAILED and result.expected_failure is not None:
+            bucket.expected_failures += 1
+    forms = {}
+    for key, (owner, data_key) in FORMS.items():
+        for result in requirements:
+            if result.id == owner and data_key in result.data:
+                forms[key] = str(result.data[data_key])
+    code = exit_code_of(requirements, strict)
+    summary = Summary(
+        verdict="pass" if code == 0 else "fail",
+        exit_code=code,
+        strict=strict,
+        counts=counts,
+        failed_must=[r.id for r in requirements if r.counts_against and r.level == "MUST"],
+        failed_should=[r.id for r in requirements if r.counts_against and r.level == "SHOULD"],
+        unexpected_passes=[r.id for r in requirements if r.expected_failure and r.expected_failure.unexpectedly_passed],
+        gateway_forms=forms,
+        started_at=(started_at or dt.datetime.now(dt.timezone.utc)).isoformat(timespec="seconds"),
+        duration=round(duration, 3),
+    )
+    document = ResultDocument(
+        tool={"name": "async-gateway-conformance", "version": _version()},
+        target=target,
+        parameters=config.parameters(),
+        selection={**selection.describe(), "checks": [r.name for r in records], "expected_failures": expected},
+        summary=summary,
+        requirements=requirements,
+        checks=records,
+    )
+    # the -H values are redacted by name where they were sent; this catches them echoed in bodies and messages
+    return scrub(document, secret_values(config.headers))

@@ -1,0 +1,186 @@
+"""Run the suite from Python: `run_suite(...) -> ResultDocument`.
+
+The CLI is a thin layer over this; the project's tests (and the mutant
+proof) call it directly, e.g.::
+
+    doc = run_suite(gateway_cmd="python -m conformance gateway --implementation tests.mutants.x:Gateway "
+                                "--port {port} --deployment mock={container_url}",
+                    select=["GW-ASYNC"])
+    assert doc.requirement("GW-ASYNC-03").outcome.value == "failed"
+
+pytest runs in-process with an isolated configuration (the package's own
+`suite/pytest.ini`), so the calling project's pytest settings never apply.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conformance.judge.config import DEFAULT_DELAY, DEFAULT_N, DEFAULT_PARALLEL, DEFAULT_REQUEST_TIMEOUT, DEFAULT_T_ACCEPT, SuiteConfig
+from conformance.runs.gateway.preflight import TargetError, preflight
+from conformance.judge.model import CheckRecord, ResultDocument
+from conformance.judge.selection import Selection, SelectionError, load_expected_failures
+from conformance.runs.gateway.targets import Target, start_target
+
+__all__ = ["run_suite", "SuiteError", "TargetError", "SelectionError", "pytest_args", "isolated_args", "Listener"]
+
+#: the isolated ini pytest is pointed at (runs/isolated/README.md says why)
+SUITE_DIR = Path(__file__).parents[1] / "isolated"
+
+
+class SuiteError(RuntimeError):
+    """pytest ended before the suite produced its document (a usage or internal error)."""
+
+
+class Listener:
+    """A pytest plugin object that hands the engine's events to the caller."""
+
+    def __init__(self, on_check_finished: Callable[[CheckRecord], None] | None) -> None:
+        self.on_check_finished = on_check_finished
+        self.document: ResultDocument | None = None
+        self.collected = 0
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        self.collected = len(session.items)
+
+    def pytest_conformance_check_finished(self, record: CheckRecord) -> None:
+        if self.on_check_finished is not None:
+            self.on_check_finished(record)
+
+    def pytest_conformance_finished(self, document: ResultDocument) -> None:
+        self.document = document
+
+
+def pytest_args(
+    target: Target,
+    config: SuiteConfig,
+    *,
+    select: Sequence[str] = (),
+    levels: Sequence[str] = (),
+    strict: bool = False,
+    expected_failures: str | Path | None = None,
+    json_path: str | Path | None = None,
+    preflight_done: bool = True,
+    pytest_output: bool = False,
+    extra: Sequence[str] = (),
+) -> list[str]:
+    """The pytest command line of one run (isolated ini, the plugin, the run's options)."""
+    args = isolated_args(pytest_output)
+    args += ["--gateway", target.gateway, "--container-url", target.container_url,
+             "--conformance-target-mode", target.mode,
+             "--conformance-delay", str(config.delay), "--conformance-t-accept", str(config.t_accept),
+             "--conformance-t-done", str(config.t_done), "--conformance-n", str(config.n),
+             "--conformance-request-timeout", str(config.request_timeout),
+             "--conformance-parallel", str(config.parallel)]
+    if target.other_gateway:
+        args += ["--other-gateway", target.other_gateway]
+    if target.gateway_cmd:
+        args += ["--conformance-gateway-cmd", target.gateway_cmd]
+    for name, value in config.headers:
+        args += ["--conformance-header", f"{name}: {value}"]
+    for prefix in select:
+        args += ["--conformance-select", prefix]
+    for level in levels:
+        args += ["--conformance-level", level]
+    if strict:
+        args.append("--conformance-strict")
+    if expected_failures:
+        args += ["--conformance-expected-failures", str(expected_failures)]
+    if json_path:
+        args += ["--conformance-json", str(json_path)]
+    if config.seed is not None:
+        args += ["--conformance-seed", str(config.seed)]
+    if config.examples is not None:
+        args += ["--conformance-examples", str(config.examples)]
+    if config.explore:
+        args.append("--conformance-explore")
+    if config.hypothesis_db:
+        args += ["--conformance-hypothesis-db", str(config.hypothesis_db)]
+    if preflight_done:
+        args.append("--conformance-no-preflight")
+    return args + list(extra)
+
+
+def isolated_args(pytest_output: bool = False) -> list[str]:
+    """pytest with the package's own ini and only the conformance plugin (shared by gateway and container runs)."""
+    args = ["-c", str(SUITE_DIR / "pytest.ini"), "--rootdir", str(SUITE_DIR), str(SUITE_DIR),
+            "--disable-plugin-autoload", "-p", "conformance.runs.plugin", "-p", "no:cacheprovider", "-p", "no:faulthandler", "-s"]
+    return args + (["-v", "-rfEsxX", "--conformance-no-summary"] if pytest_output else ["-p", "no:terminal"])
+
+
+def run_suite(
+    *,
+    gateway: str | None = None,
+    container_url: str | None = None,
+    gateway_cmd: str | None = None,
+    other_gateway: str | None = None,
+    headers: Iterable[tuple[str, str]] = (),
+    delay: float = DEFAULT_DELAY,
+    t_accept: float = DEFAULT_T_ACCEPT,
+    t_done: float | None = None,
+    n: int = DEFAULT_N,
+    request_timeout: float = DEFAULT_REQUEST_TIMEOUT,
+    parallel: int = DEFAULT_PARALLEL,
+    select: Sequence[str] = (),
+    levels: Sequence[str] = (),
+    strict: bool = False,
+    expected_failures: str | Path | dict[str, str] | None = None,
+    json_path: str | Path | None = None,
+    seed: int | None = None,
+    examples: int | None = None,
+    explore: bool = False,
+    hypothesis_db: str | Path | None = None,
+    on_check_finished: Callable[[CheckRecord], None] | None = None,
+    on_target: Callable[[Target], Any] | None = None,
+    pytest_output: bool = False,
+) -> ResultDocument:
+    """Run the suite against a target and return its result document.
+
+    Target, as on the command line: `gateway` + `container_url` (a running
+    gateway routed to a running mock); `gateway_cmd` (start the mock, then
+    this command with `{port}` and `{container_url}` filled in; `gateway`
+    defaults to `http://127.0.0.1:{port}/mock`); or neither (the mock and the
+    reference gateway, deployments `mock` and `other`).
+
+    Raises TargetError (nothing to test at the given place, or not routed to
+    the mock), SelectionError (bad -k/--level/expected-failures), SuiteError.
+    """
+    Selection.make(select, levels)  # fail fast, before anything starts
+    xfail_file = None
+    if isinstance(expected_failures, dict):
+        xfail_file = tempfile.NamedTemporaryFile("w", suffix=".txt", prefix="conformance-xfail-", delete=False)
+        xfail_file.write("".join(f"{rid} {reason}\n" for rid, reason in expected_failures.items()))
+        xfail_file.close()
+        expected_failures = xfail_file.name
+    elif expected_failures is not None:
+        load_expected_failures(expected_failures)
+    headers = tuple(headers)
+    done = t_done if t_done is not None else delay + 5.0
+    try:
+        with start_target(gateway=gateway, container_url=container_url, gateway_cmd=gateway_cmd,
+                          other_gateway=other_gateway, container_timeout=delay + (done - delay) / 2) as target:
+            if on_target is not None:
+                on_target(target)
+            config = SuiteConfig(gateway=target.gateway, container_url=target.container_url,
+                                 other_gateway=target.other_gateway, headers=headers, delay=delay, t_accept=t_accept,
+                                 t_done_override=t_done, n=n, request_timeout=request_timeout, parallel=parallel, seed=seed,
+                                 examples=examples, explore=explore,
+                                 hypothesis_db=str(hypothesis_db) if hypothesis_db else None)
+            preflight(config)
+            listener = Listener(on_check_finished)
+            args = pytest_args(target, config, select=select, levels=levels, strict=strict,
+                               expected_failures=expected_failures, json_path=json_path, pytest_output=pytest_output)
+            code = pytest.main(args, plugins=[listener])
+    finally:
+        if xfail_file is not None:
+            Path(xfail_file.name).unlink(missing_ok=True)
+    if listener.document is None:
+        if code == 2 or code == pytest.ExitCode.USAGE_ERROR:
+            raise SuiteError(f"pytest stopped with exit code {int(code)} before the suite ran (see its message above)")
+        raise SuiteError(f"pytest ended with exit code {int(code)} and no result document")
+    return listener.document

@@ -1,0 +1,120 @@
+"""Finish what was still in flight when the load stopped, before anything is judged.
+
+Runs once, on the process that judges (local or master), after every ledger
+is in. Each wait is bounded by the contract's own deadline for it: an
+accepted respond-async Id has until accept + T_done to reach Completed, a
+fire-and-forget submission until accept + T_done to reach the container.
+Waiting is event-driven where the instrument allows it (the mock's journal
+and sink long-polls); the gateway's status route can only be polled, with a
+short backoff.
+"""
+
+from __future__ import annotations
+
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+import httpx
+
+from conformance.runs.load.answers import judge_answer
+from conformance.runs.load.follow import POLL_FIRST, Get, pause, follow_async
+from conformance.runs.load.journal import JournalTail, fetch_task, webhook_counts
+from conformance.runs.load.ledger import Ledger, Outcome, Record
+from conformance.runs.load.settings import LoadSettings
+
+__all__ = ["Settled", "settle", "settle_async", "settle_container_tasks", "await_deliveries", "EXPECT_DELIVERY"]
+
+#: Outcomes after which the container must have received the submission exactly once.
+EXPECT_DELIVERY = (Outcome.ACCEPTED, Outcome.MATCHED, Outcome.CROSSED)
+
+PARALLEL = 16
+
+
+@dataclass
+class Settled:
+    """What the instrument counted, beside the ledger."""
+
+    webhooks: dict[str, int]
+    webhooks_unnamed: int
+    tasks_forgotten: int  # container tasks the mock no longer knew (not judged)
+    seconds: float
+
+
+def _httpx_get(client: httpx.Client, extra: tuple[tuple[str, str], ...]) -> Get:
+    def get(url: str, headers: dict[str, str], name: str) -> tuple[int, bytes, str | None]:
+        try:
+            response = client.get(url, headers={**dict(extra), **headers, "Accept-Encoding": "identity"})
+        except httpx.HTTPError as exc:
+            return 0, b"", type(exc).__name__
+        return response.status_code, response.content, None
+    return get
+
+
+def settle_async(ledger: Ledger, settings: LoadSettings, client: httpx.Client) -> None:
+    """Every accepted respond-async Id the end of the load cut off ends matched, crossed, failed or lost."""
+    records = [r for r in ledger.records.values() if r.mode == "async" and r.outcome == Outcome.ACCEPTED]
+    get = _httpx_get(client, settings.headers)
+    with ThreadPoolExecutor(PARALLEL) as pool:
+        list(pool.map(lambda r: follow_async(r, ledger, settings, get), records))
+
+
+def _settle_one_task(record: Record, ledger: Ledger, settings: LoadSettings, client: httpx.Client) -> bool:
+    """Cross-check a relayed task id with the mock: its task must be this submission's.
+    Returns False when the mock had forgotten the task (nothing judged)."""
+    deadline = (record.accepted_at or record.sent_at) + settings.done_bound
+    interval = POLL_FIRST
+    while True:
+        try:
+            status, content = fetch_task(settings.container_urls, record.task_id or "", client)
+        except httpx.HTTPError as exc:
+            ledger.error(f"container task: {type(exc).__name__}")
+            status, content = 0, b""
+        if status == 404:
+            return False
+        if status != 202 and status != 0:
+            # the task's result is the echo of the request the container got for this task id
+            judge_answer(ledger, record, 200 if 200 <= status < 300 else status, content, "container task")
+            return True
+        if time.time() >= deadline:
+            ledger.error("container task: still pending at T_done")
+            return True
+        interval = pause(interval, deadline)
+
+
+def settle_container_tasks(ledger: Ledger, settings: LoadSettings, client: httpx.Client) -> int:
+    records = [r for r in ledger.records.values() if r.mode == "container" and r.outcome == Outcome.ACCEPTED]
+    with ThreadPoolExecutor(PARALLEL) as pool:
+        known = list(pool.map(lambda r: _settle_one_task(r, ledger, settings, client), records))
+    return known.count(False)
+
+
+def await_deliveries(ledger: Ledger, tail: JournalTail, settings: LoadSettings) -> None:
+    """Read the journals until every submission owed to the container is there or its
+    deadline passed, then once more after `grace` for late duplicates."""
+    expected = {sha for sha, r in ledger.records.items() if r.outcome in EXPECT_DELIVERY}
+    accepted = [r.accepted_at or r.sent_at for r in ledger.records.values() if r.outcome in EXPECT_DELIVERY]
+    deadline = max(accepted, default=time.time()) + settings.done_bound
+    while True:
+        tail.poll()
+        missing = sum(1 for sha in expected if tail.counts[sha] == 0)
+        remaining = deadline - time.time()
+        if not missing or remaining <= 0:
+            break
+        tail.wait_more(missing, min(remaining, 5.0))
+    tail.wait_more(1, settings.grace)  # returns early only if something more arrived
+    tail.poll()
+
+
+def settle(ledger: Ledger, tail: JournalTail, settings: LoadSettings, client: httpx.Client) -> Settled:
+    started = time.monotonic()
+    tail.poll()  # count what the load left before the settling adds its own entries to the rings
+    settle_async(ledger, settings, client)
+    forgotten = settle_container_tasks(ledger, settings, client)
+    await_deliveries(ledger, tail, settings)
+    proxies = [sha for sha, r in ledger.records.items() if r.mode == "proxy" and tail.counts[sha] > 0]
+    webhooks, unnamed = webhook_counts(
+        settings.container_urls[0], settings.run_id, len(proxies),
+        settings.done_bound if proxies else 0.0, client,
+    )
+    return Settled(dict(webhooks), unnamed, forgotten, time.monotonic() - started)
