@@ -36,17 +36,14 @@ class Kind:
 #: one kind imports only its modules and selects only checks of its IDs, so
 #: `conformance run` never runs a CT check and `conformance container` never a GW one.
 KINDS = {
-    "gateway": Kind("gateway", "GW-", MODULES),
-    "container": Kind("container", "CT-", ("container_side",)),
+    "gateway": Kind("gateway", catalogue.KIND_PREFIXES["gateway"], MODULES),
+    "container": Kind("container", catalogue.KIND_PREFIXES["container"], ("container_side",)),
 }
 
 
 def kind_of(rid: str) -> Kind:
     """The kind of run that judges requirement `rid`."""
-    for kind in KINDS.values():
-        if rid.startswith(kind.prefix):
-            return kind
-    raise KeyError(f"requirement ID {rid!r} belongs to no kind of run ({', '.join(KINDS)})")
+    return KINDS[catalogue.kind_of(rid)]
 
 CheckFunc = Callable[..., Awaitable[None]]
 

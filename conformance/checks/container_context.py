@@ -9,40 +9,17 @@ transcript as gateway checks; their exchanges are labelled `container` and
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
-from urllib.parse import quote
-
-import httpx
 
 from conformance.checks import Check
+from conformance.checks.client import GatewayClient
 from conformance.checks.context import CheckContext, Signals
+from conformance.checks.instrument import SinkClient
+from conformance.http.recording import Recorder, Transcript, recording_client
+from conformance.http.wire import WireTransport
 from conformance.judge.container_config import ContainerConfig
-from conformance.http.session import GatewayClient, Recorder, Transcript, instrument_get
 from conformance.judge.verdicts import Ledger
 
 __all__ = ["ContainerContext", "SinkClient", "container_context"]
-
-
-class SinkClient:
-    """The run's webhook sink (sink.py), recorded into one check's transcript."""
-
-    def __init__(self, client: httpx.AsyncClient, transcript: Transcript, *, told: str, local: str) -> None:
-        self._client = client
-        self._transcript = transcript
-        self.told = told.rstrip("/")
-        self.local = local.rstrip("/")
-
-    def url(self, key: str) -> str:
-        """The webhook URL to give the container: deliveries to it are recorded under `key`."""
-        return f"{self.told}/hooks/{quote(key, safe='')}"
-
-    async def wait(self, key: str, count: int, timeout: float) -> list[dict[str, Any]]:
-        """Deliveries under `key` once there are `count`, or all there are after `timeout` s."""
-        response, _ = await instrument_get(
-            self._client, self._transcript, "sink", "the suite's webhook sink", f"{self.local}/wait/{quote(key, safe='')}",
-            {"count": count, "timeout": round(max(timeout, 0.0), 3)}, timeout,
-            f"wait for {count} webhook deliver{'y' if count == 1 else 'ies'} under {key}")
-        return list(response.json().get("deliveries", []))
 
 
 @dataclass
@@ -69,15 +46,17 @@ def container_context(
     recorder: Recorder,
     transcript: Transcript,
     ledger: Ledger,
-    gateway_http: httpx.AsyncClient,
-    mock_http: httpx.AsyncClient,
+    target_wire: WireTransport,
+    instrument_wire: WireTransport,
     signals: Signals,
 ) -> ContainerContext:
     """The engine's `make_context` for a container run."""
-    container = GatewayClient(gateway_http, transcript, base=config.url, extra_headers=config.headers,
-                              timeout=config.request_timeout, target="container")
+    http = recording_client(target_wire, transcript, "container", timeout=config.request_timeout)
+    container = GatewayClient(http, base=config.url, extra_headers=config.headers, timeout=config.request_timeout,
+                              target="container")
+    sink_http = recording_client(instrument_wire, transcript, "sink", timeout=config.t_done + config.request_timeout)
     return ContainerContext(
         name=check.name, config=config, run_id=run_id, recorder=recorder, transcript=transcript, ledger=ledger,  # type: ignore[arg-type]
         gateway=container, mock=None, other=None, signals=signals, timed=check.timed,  # type: ignore[arg-type]
-        sink=SinkClient(mock_http, transcript, told=config.sink_url, local=config.sink_local_url),
+        sink=SinkClient(sink_http, told=config.sink_url, local=config.sink_local_url),
     )

@@ -29,7 +29,7 @@ import httpx
 from conformance.checks import check
 from conformance.judge.container_config import ContainerConfig
 from conformance.checks.container_context import ContainerContext
-from conformance.http.session import GatewayError
+from conformance.checks.client import GatewayError
 from conformance.judge.verdicts import Blocked, Failure, NotApplicable, expect, show
 
 __all__ = ["UNKNOWN_PREFER", "MALFORMED_JSON", "identifier_fields"]

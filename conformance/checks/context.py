@@ -9,7 +9,9 @@ from collections.abc import Awaitable
 from typing import Any, TypeVar
 
 from conformance.judge.config import SuiteConfig
-from conformance.http.session import GatewayClient, MockControl, Recorder, Transcript
+from conformance.checks.client import GatewayClient
+from conformance.checks.instrument import MockControl
+from conformance.http.recording import Recorder, Transcript
 from conformance.judge.verdicts import Ledger
 
 __all__ = ["CheckContext", "Signals"]

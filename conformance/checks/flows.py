@@ -19,7 +19,8 @@ import httpx
 
 from conformance.contract import prefer
 from conformance.checks.context import CheckContext
-from conformance.http.session import GatewayClient, InstrumentError, JournalEntry, MockControl
+from conformance.checks.client import GatewayClient
+from conformance.checks.instrument import InstrumentError, JournalEntry, MockControl
 from conformance.judge.verdicts import Blocked, Failure, show
 
 __all__ = [

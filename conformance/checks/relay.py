@@ -21,7 +21,7 @@ from conformance.checks.context import CheckContext
 from conformance.checks.flows import Sent, mock_query
 from conformance.generate.answers import ContainerAnswer, answers
 from conformance.generate.requests import GeneratedRequest, requests, same_path
-from conformance.http.session import JournalEntry
+from conformance.checks.instrument import JournalEntry
 
 __all__ = ["RelayCase", "relay_cases", "send", "request_problems", "answer_problems", "header_problems"]
 

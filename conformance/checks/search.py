@@ -40,7 +40,8 @@ from hypothesis.database import DirectoryBasedExampleDatabase
 from hypothesis.errors import Flaky
 
 from conformance.judge.config import SuiteConfig
-from conformance.http.session import InstrumentError, current_case
+from conformance.checks.instrument import InstrumentError
+from conformance.http.recording import current_case
 from conformance.judge.verdicts import Blocked, Failure, show
 
 __all__ = [

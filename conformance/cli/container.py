@@ -108,7 +108,7 @@ def container(url, path, health_path, supports, body_file, content_type, webhook
         raise UsageExit(str(exc)) from None
     except OSError as exc:
         raise UsageExit(f"--body {body_file}: {exc.strerror or exc}") from None
-    total = sum(1 for check in all_checks("container") if selection.selects(check))
+    total = sum(1 for check in all_checks("container") if selection.selects(check.ids))
     progress = LiveProgress(console, total) if not verbose and console.is_terminal else None
 
     def announce(config) -> None:  # type: ignore[no-untyped-def]

@@ -99,7 +99,7 @@ def run(gateway, container_url, gateway_cmd, other_gateway, headers, delay, t_ac
         selection = Selection.make(select, levels)
     except SelectionError as exc:
         raise UsageExit(str(exc)) from None
-    total = sum(1 for check in all_checks() if selection.selects(check))
+    total = sum(1 for check in all_checks() if selection.selects(check.ids))
     progress = LiveProgress(console, total) if not verbose and console.is_terminal else None
 
     def announce(target) -> None:  # type: ignore[no-untyped-def]

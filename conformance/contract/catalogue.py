@@ -12,7 +12,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-__all__ = ["Level", "Requirement", "REQUIREMENTS", "get", "by_prefix", "SECTIONS"]
+__all__ = ["Level", "Requirement", "REQUIREMENTS", "get", "by_prefix", "SECTIONS", "KIND_PREFIXES", "kind_of"]
 
 
 class Level(str, enum.Enum):
@@ -146,6 +146,18 @@ def by_prefix(prefix: str) -> list[Requirement]:
     """Requirements whose ID starts with `prefix` (case-insensitive), in contract order."""
     prefix = prefix.upper()
     return [req for rid, req in REQUIREMENTS.items() if rid.startswith(prefix)]
+
+
+#: what a run judges -> the prefix of its requirement IDs: a gateway (GW-*) or a container on its own (CT-*)
+KIND_PREFIXES = {"gateway": "GW-", "container": "CT-"}
+
+
+def kind_of(rid: str) -> str:
+    """`gateway` or `container`: the kind of run that judges requirement `rid`."""
+    for kind, prefix in KIND_PREFIXES.items():
+        if rid.startswith(prefix):
+            return kind
+    raise KeyError(f"requirement ID {rid!r} belongs to no kind of run ({', '.join(KIND_PREFIXES)})")
 
 
 def gateway_requirements() -> list[Requirement]:

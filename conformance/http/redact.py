@@ -20,9 +20,10 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from conformance.http.records import REDACTED
+
 __all__ = ["REDACTED", "is_credential_header", "secret_values", "scrub"]
 
-REDACTED = "<redacted>"
 
 _CREDENTIAL_NAMES = frozenset({"authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key", "api-key"})
 _CREDENTIAL_SUFFIX = re.compile(r"[-_](key|token|secret|password|passwd|credentials?)$", re.IGNORECASE)

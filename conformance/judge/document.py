@@ -9,7 +9,6 @@ requirements are `observed`.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict
 from importlib import metadata
 
 from conformance.contract import catalogue
@@ -26,7 +25,6 @@ from conformance.judge.model import (
     Summary,
     TargetInfo,
 )
-from conformance.reports.curl import reproduction
 from conformance.http.redact import scrub, secret_values
 from conformance.judge.selection import Selection
 
@@ -89,24 +87,6 @@ def _requirement(rid: str, records: list[CheckRecord], expected: dict[str, str])
     return result
 
 
-def _add_reproductions(result: RequirementResult, records: list[CheckRecord], max_time: float,
-                       plain: dict[str, list[dict]]) -> None:
-    """Each failure gets the curl commands that resend the request that showed it."""
-    by_name = {record.name: record for record in records}
-    for failure in result.failures:
-        record = by_name.get(failure.check)
-        if record is None:
-            continue
-        if record.name not in plain:
-            plain[record.name] = [asdict(e) for e in record.exchanges]
-        title = [f"{result.id} ({result.level}): {failure.reason}"]
-        title += [f"{label}: {value}" for label, value in (("expected", failure.expected), ("actual", failure.actual)) if value]
-        failure.reproduction = reproduction(
-            [asdict(e) for e in failure.exchanges], plain[record.name],
-            title=title, case=failure.case, max_time=max_time,
-        )
-
-
 def exit_code_of(requirements: list[RequirementResult], strict: bool) -> int:
     for result in requirements:
         if result.counts_against and (result.level == "MUST" or (strict and result.level == "SHOULD")):
@@ -129,9 +109,6 @@ def build_document(
     judged = {verdict.id for record in records for verdict in record.verdicts}
     rids = [rid for rid in catalogue.REQUIREMENTS if rid in judged and selection.covers(rid)]
     requirements = [_requirement(rid, records, expected) for rid in rids]
-    plain: dict[str, list[dict]] = {}
-    for result in requirements:
-        _add_reproductions(result, records, config.request_timeout, plain)
     counts = {level.value: LevelCounts() for level in Level}
     for result in requirements:
         bucket = counts[result.level]

@@ -9,14 +9,26 @@ read that file: add fields, never rename or remove one without bumping
 
 from __future__ import annotations
 
-import base64
 import enum
-import hashlib
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+# what an exchange was is the HTTP layer's to record; the result model is made of those records
+from conformance.http.records import (
+    REDACTED,
+    TEXT_KEEP,
+    BodyRecord,
+    ChunkRecord,
+    ExchangeRecord,
+    MockEntryRecord,
+    RequestRecord,
+    ResponseRecord,
+)
+
 __all__ = [
     "SCHEMA_VERSION",
+    "REDACTED",
+    "TEXT_KEEP",
     "Outcome",
     "BodyRecord",
     "RequestRecord",
@@ -38,97 +50,12 @@ __all__ = [
 
 SCHEMA_VERSION = "1.1"  # 1.1: exchange.mock_entries, body.base64, failure.reproduction
 
-#: how much of a text body a record keeps (the size and hash cover all of it)
-TEXT_KEEP = 2048
-
 
 class Outcome(str, enum.Enum):
     PASSED = "passed"
     FAILED = "failed"
     SKIPPED = "skipped"
     OBSERVED = "observed"
-
-
-@dataclass
-class BodyRecord:
-    """A body as a report keeps it: its size and hash always, the start of it when it is text."""
-
-    size: int
-    sha256: str
-    binary: bool
-    text: str | None = None
-    truncated: bool = False
-    #: a small binary body whole (at most `keep` bytes), so a failure's curl reproduction can resend it
-    base64: str | None = None
-
-    @classmethod
-    def of(cls, data: bytes, keep: int = TEXT_KEEP) -> "BodyRecord":
-        digest = hashlib.sha256(data).hexdigest()
-        try:
-            text = data.decode("utf-8")
-        except UnicodeDecodeError:
-            kept = base64.b64encode(data).decode("ascii") if len(data) <= keep else None
-            return cls(size=len(data), sha256=digest, binary=True, base64=kept)
-        return cls(size=len(data), sha256=digest, binary=False, text=text[:keep], truncated=len(text) > keep)
-
-
-@dataclass
-class RequestRecord:
-    method: str
-    url: str
-    headers: list[tuple[str, str]]
-    body: BodyRecord
-
-
-@dataclass
-class ResponseRecord:
-    status: int
-    reason: str
-    http_version: str
-    headers: list[tuple[str, str]]
-    body: BodyRecord
-
-
-@dataclass
-class ChunkRecord:
-    """One piece of a streamed response body as it arrived."""
-
-    offset: float  # seconds after the request was sent
-    size: int
-
-
-@dataclass
-class MockEntryRecord:
-    """A journal entry or webhook delivery that a mock control answer reported: the container side of a timeline."""
-
-    kind: str  # "journal" (the container received a request) or "webhook" (the sink received a delivery)
-    seq: int
-    time: float  # the mock's wall clock, unix seconds
-    key: str | None = None  # the journal entry's correlation, or the sink key
-    method: str | None = None
-    path: str | None = None
-    status: int | None = None  # what the container answered (null while pending or for a fault), or the sink
-    delay: float | None = None  # seconds the container took on purpose (journal entries)
-
-
-@dataclass
-class ExchangeRecord:
-    """One HTTP request and what came back, with both clocks."""
-
-    seq: int
-    check: str
-    target: str  # "gateway", "other-gateway" or "mock"; "container" or "sink" in a container run
-    started_at: float  # wall clock, unix seconds
-    started: float  # monotonic seconds since the run started
-    request: RequestRecord
-    case: str | None = None
-    purpose: str | None = None
-    elapsed: float | None = None
-    response: ResponseRecord | None = None
-    error: str | None = None
-    chunks: list[ChunkRecord] | None = None
-    #: on a mock control exchange: the journal entries / webhook deliveries its answer reported
-    mock_entries: list[MockEntryRecord] | None = None
 
 
 @dataclass

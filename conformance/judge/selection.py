@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from conformance.contract import catalogue
-from conformance.checks import KINDS, Check
 
 __all__ = ["Selection", "SelectionError", "parse_expected_failures", "load_expected_failures"]
 
@@ -22,12 +21,12 @@ class Selection:
 
     prefixes: tuple[str, ...] = ()
     levels: tuple[str, ...] = ()
-    #: "gateway" (GW-* IDs) or "container" (CT-* IDs): see conformance.checks.KINDS
+    #: "gateway" (GW-* IDs) or "container" (CT-* IDs): see catalogue.KIND_PREFIXES
     kind: str = "gateway"
 
     @classmethod
     def make(cls, prefixes: Iterable[str] = (), levels: Iterable[str] = (), kind: str = "gateway") -> "Selection":
-        own = KINDS[kind].prefix
+        own = catalogue.KIND_PREFIXES[kind]
         clean = tuple(p.strip().upper() for p in prefixes if p.strip())
         for prefix in clean:
             if not any(rid.startswith(prefix) for rid in catalogue.REQUIREMENTS if rid.startswith(own)):
@@ -40,14 +39,15 @@ class Selection:
         return cls(clean, names, kind)
 
     def covers(self, rid: str) -> bool:
-        if not rid.startswith(KINDS[self.kind].prefix):
+        if not rid.startswith(catalogue.KIND_PREFIXES[self.kind]):
             return False  # the other kind's requirements belong to the other command
         if self.prefixes and not any(rid.startswith(prefix) for prefix in self.prefixes):
             return False
         return not self.levels or catalogue.get(rid).level.value in self.levels
 
-    def selects(self, check: Check) -> bool:
-        return any(self.covers(rid) for rid in check.ids)
+    def selects(self, ids: Iterable[str]) -> bool:
+        """Whether a check judging these IDs has anything to do in this run."""
+        return any(self.covers(rid) for rid in ids)
 
     def describe(self) -> dict[str, list[str]]:
         return {"prefixes": list(self.prefixes), "levels": list(self.levels)}

@@ -14,13 +14,14 @@ import base64
 import json
 import re
 import shlex
+from dataclasses import asdict
 from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
-from conformance.http.redact import REDACTED
+from conformance.judge.model import REDACTED, ResultDocument
 
-__all__ = ["curl_command", "reproduction", "variable_for"]
+__all__ = ["curl_command", "reproduction", "variable_for", "add_reproductions"]
 
 Exchange = dict[str, Any]
 
@@ -206,3 +207,23 @@ def reproduction(
         lines.append(curl_command(chosen, max_time=max_time))
     lines += _journal_hint(chosen, failure_exchanges)
     return "\n".join(lines)
+
+
+def add_reproductions(document: ResultDocument) -> ResultDocument:
+    """Give each failure of `document` the curl commands that resend the request that showed it.
+
+    Built from the document's own (already redacted) exchanges, so it works
+    the same on a live run and on a saved one.
+    """
+    max_time = float(document.parameters.get("request_timeout") or 10.0)
+    plain = {record.name: [asdict(e) for e in record.exchanges] for record in document.checks}
+    for result in document.requirements:
+        for failure in result.failures:
+            if failure.check not in plain:
+                continue
+            title = [f"{result.id} ({result.level}): {failure.reason}"]
+            title += [f"{label}: {value}" for label, value in (("expected", failure.expected), ("actual", failure.actual))
+                      if value]
+            failure.reproduction = reproduction([asdict(e) for e in failure.exchanges], plain[failure.check],
+                                                title=title, case=failure.case, max_time=max_time)
+    return document

@@ -18,28 +18,21 @@ import threading
 import traceback
 from collections.abc import Callable
 
-import httpx
-
 from conformance.checks import Check
+from conformance.checks.client import GatewayClient
 from conformance.checks.context import CheckContext, Signals
 from conformance.checks.flows import record_container_side
+from conformance.checks.instrument import InstrumentError, MockControl, annotate_mock_entries
+from conformance.http.recording import Recorder, Transcript, current_case, recording_client
+from conformance.http.wire import WireTransport
 from conformance.judge.config import SuiteConfig
 from conformance.judge.model import CheckRecord
-from conformance.http.session import GatewayClient, InstrumentError, MockControl, Recorder, Transcript, current_case
 from conformance.judge.verdicts import Blocked, Failure, Ledger, NotApplicable
 
 __all__ = ["Engine", "run_check", "ContextFactory", "gateway_context"]
 
-#: idle keep-alive connections are dropped before common server idle timeouts (uvicorn: 5 s),
-#: so a request never goes out on a connection the server is closing
-KEEPALIVE_EXPIRY = 2.0
 #: heavy checks (N-request bursts, 16 MiB bodies) running at once
 HEAVY_LANES = 2
-
-
-def _client(timeout: float) -> httpx.AsyncClient:
-    limits = httpx.Limits(max_connections=512, max_keepalive_connections=128, keepalive_expiry=KEEPALIVE_EXPIRY)
-    return httpx.AsyncClient(timeout=timeout, limits=limits, follow_redirects=False)
 
 
 def gateway_context(
@@ -50,11 +43,18 @@ def gateway_context(
     recorder: Recorder,
     transcript: Transcript,
     ledger: Ledger,
-    gateway_http: httpx.AsyncClient,
-    mock_http: httpx.AsyncClient,
+    target_wire: WireTransport,
+    instrument_wire: WireTransport,
     signals: Signals,
 ) -> CheckContext:
     """What a gateway check holds: the gateway (and a second deployment), the mock container's control API."""
+
+    def gateway(base: str, target: str) -> GatewayClient:
+        http = recording_client(target_wire, transcript, target, timeout=config.request_timeout)
+        return GatewayClient(http, base=base, extra_headers=config.headers, timeout=config.request_timeout, target=target)
+
+    long_poll = config.t_done + config.request_timeout
+    mock_http = recording_client(instrument_wire, transcript, "mock", timeout=long_poll, annotate=annotate_mock_entries)
     return CheckContext(
         name=check.name,
         config=config,
@@ -62,11 +62,9 @@ def gateway_context(
         recorder=recorder,
         transcript=transcript,
         ledger=ledger,
-        gateway=GatewayClient(gateway_http, transcript, base=config.gateway, extra_headers=config.headers,
-                              timeout=config.request_timeout),
-        mock=MockControl(mock_http, transcript, config.container_url),
-        other=GatewayClient(gateway_http, transcript, base=config.other_gateway, extra_headers=config.headers,
-                            timeout=config.request_timeout, target="other-gateway") if config.other_gateway else None,
+        gateway=gateway(config.gateway, "gateway"),
+        mock=MockControl(mock_http, config.container_url),
+        other=gateway(config.other_gateway, "other-gateway") if config.other_gateway else None,
         signals=signals,
         timed=check.timed,
     )
@@ -82,8 +80,8 @@ async def run_check(
     *,
     config: SuiteConfig,
     recorder: Recorder,
-    gateway_http: httpx.AsyncClient,
-    mock_http: httpx.AsyncClient,
+    target_wire: WireTransport,
+    instrument_wire: WireTransport,
     signals: Signals,
     run_id: str,
     make_context: ContextFactory = gateway_context,
@@ -92,7 +90,7 @@ async def run_check(
     transcript = Transcript(check.name, recorder)
     ledger = Ledger(check.ids, exchanges_of=transcript.seqs, enter_case=current_case.set, leave_case=current_case.reset)
     ctx = make_context(check, config=config, run_id=run_id, recorder=recorder, transcript=transcript, ledger=ledger,
-                       gateway_http=gateway_http, mock_http=mock_http, signals=signals)
+                       target_wire=target_wire, instrument_wire=instrument_wire, signals=signals)
     record = CheckRecord(check.name, check.module, list(check.ids), check.summary, "completed", started=recorder.clock())
     try:
         async with asyncio.timeout(config.check_timeout):
@@ -192,10 +190,11 @@ class Engine:
         exclusive = [c for c in self.checks if c.phase == "exclusive"]
         semaphore = asyncio.Semaphore(max(self.config.parallel, 1))
         heavy_lanes = asyncio.Semaphore(HEAVY_LANES)
-        long_poll = self.config.t_done + self.config.request_timeout
-        async with _client(self.config.request_timeout) as gateway_http, _client(long_poll) as mock_http:
-            kwargs = dict(config=self.config, recorder=self.recorder, gateway_http=gateway_http, mock_http=mock_http,
-                          signals=signals, run_id=self.run_id, make_context=self.make_context)
+        # two pools, so a long poll on the mock never holds a connection the gateway checks need
+        async with WireTransport() as target_wire, WireTransport() as instrument_wire:
+            kwargs = dict(config=self.config, recorder=self.recorder, target_wire=target_wire,
+                          instrument_wire=instrument_wire, signals=signals, run_id=self.run_id,
+                          make_context=self.make_context)
 
             async def one(check: Check) -> None:
                 if check.phase == "main" and not check.timed:

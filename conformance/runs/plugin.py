@@ -40,6 +40,7 @@ from conformance.runs.engine import Engine
 from conformance.runs.gateway.preflight import TargetError, preflight
 from conformance.judge.model import CheckRecord, IdVerdict, Outcome, ResultDocument, TargetInfo
 from conformance.judge.document import build_document
+from conformance.reports.curl import add_reproductions
 from conformance.judge.selection import Selection, SelectionError, load_expected_failures
 
 __all__ = ["CheckItem", "SuiteState", "STATE"]
@@ -250,7 +251,7 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
     if state is None:
         return
     suite = ConformanceSuite.from_parent(session, name="conformance", nodeid="conformance")
-    selected = [check for check in all_checks(state.selection.kind) if state.selection.selects(check)]
+    selected = [check for check in all_checks(state.selection.kind) if state.selection.selects(check.ids)]
     state.items = [CheckItem.from_parent(suite, name=check.node_name, check=check) for check in selected]
     items[:0] = state.items
 
@@ -276,11 +277,11 @@ def pytest_runtestloop(session: pytest.Session):  # type: ignore[no-untyped-def]
         return (yield)
     finally:
         state.engine.stop()
-        state.document = build_document(
+        state.document = add_reproductions(build_document(
             config=state.config, target=state.target, selection=state.selection, records=state.engine.records(),
             strict=state.strict, expected_failures=state.expected, started_at=state.started_at,
             duration=time.monotonic() - state.started,
-        )
+        ))
         if state.json_path is not None:
             from conformance.reports.json_report import write_json
 

@@ -7,7 +7,7 @@ from collections import Counter
 
 import pytest
 
-from conformance.runs.load.ledger import Ledger, Outcome
+from conformance.runs.load.ledger import Ledger
 from conformance.runs.load.settings import LoadSettings
 from conformance.runs.load.verdicts import Evidence, judge, percentile
 

@@ -26,7 +26,7 @@ from conformance.checks.search import (
     search,
 )
 from conformance.judge.model import Outcome
-from conformance.http.session import InstrumentError
+from conformance.checks.instrument import InstrumentError
 from conformance.judge.verdicts import Blocked, Failure, Ledger
 
 MUST, SHOULD, OTHER = "GW-SYNC-01", "GW-SYNC-03", "GW-SYNC-02"

@@ -20,6 +20,7 @@ from conformance.judge.model import (
     TargetInfo,
 )
 from conformance.judge.document import build_document
+from conformance.reports.curl import add_reproductions
 from conformance.judge.selection import Selection
 
 T0 = 1_700_000_000.0
@@ -81,8 +82,8 @@ def record(name: str, verdicts: list[IdVerdict], exchanges: list[ExchangeRecord]
 def built(records: list[CheckRecord], *, headers: tuple[tuple[str, str], ...] = (), **kwargs: Any) -> ResultDocument:
     """The result document of a run made of these check records."""
     config = SuiteConfig(gateway=GATEWAY, container_url=MOCK, headers=headers)
-    return build_document(config=config, target=TargetInfo("url", GATEWAY, MOCK), selection=Selection(),
-                          records=records, **kwargs)
+    return add_reproductions(build_document(config=config, target=TargetInfo("url", GATEWAY, MOCK),
+                                            selection=Selection(), records=records, **kwargs))
 
 
 def document(records: list[CheckRecord], **kwargs: Any) -> dict[str, Any]:

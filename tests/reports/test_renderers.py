@@ -15,7 +15,7 @@ from conformance.reports.console import render_text
 from conformance.reports.html import render_html
 from conformance.reports.junit import render_junit
 from conformance.reports.timeline import describe, timelines
-from conformance.http.session import Recorder
+from conformance.http.recording import Recorder
 from tests.reports.documents import built, document, exchange, journal, record, status, submission, verdict
 
 HOSTILE = '</pre><script>alert("body")</script>\x01\x1b[31m'

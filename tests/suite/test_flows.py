@@ -13,7 +13,7 @@ import pytest
 from conformance.checks.async_ import estimated_bits, sequential
 from conformance.checks.flows import Sent, accepted, read_status, request_mismatches
 from conformance.checks.load import p99
-from conformance.http.session import JournalEntry
+from conformance.checks.instrument import JournalEntry
 from conformance.judge.verdicts import Blocked
 
 URL = "http://gw.test/api/mock/v1/infer?mock-correlation=c1"

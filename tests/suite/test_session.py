@@ -1,4 +1,4 @@
-"""The recording client and the mock control client."""
+"""The recording transport, the gateway client on it, and the mock control client."""
 
 from __future__ import annotations
 
@@ -10,7 +10,10 @@ import httpx
 import pytest
 
 from conformance.judge.model import BodyRecord
-from conformance.http.session import GatewayClient, GatewayError, MockControl, Recorder, Transcript, current_case
+from conformance.checks.client import GatewayClient, GatewayError
+from conformance.checks.instrument import MockControl, annotate_mock_entries
+from conformance.http.recording import Recorder, Transcript, current_case, recording_client
+from conformance.http.wire import WireTransport
 
 
 def test_body_records_keep_text_and_mark_binary_and_truncation() -> None:
@@ -24,8 +27,8 @@ def test_body_records_keep_text_and_mark_binary_and_truncation() -> None:
 
 
 def _client(handler, transcript: Transcript, **kwargs) -> GatewayClient:  # type: ignore[no-untyped-def]
-    http = httpx.AsyncClient(transport=httpx.MockTransport(handler))
-    return GatewayClient(http, transcript, base="http://gw.test/mock", timeout=3.0, **kwargs)
+    http = recording_client(httpx.MockTransport(handler), transcript, "gateway", timeout=3.0)
+    return GatewayClient(http, base="http://gw.test/mock", timeout=3.0, **kwargs)
 
 
 def test_every_exchange_is_recorded_with_extra_headers_added_and_credentials_redacted() -> None:
@@ -92,26 +95,32 @@ def test_raw_headers_go_on_the_wire_as_given(mock_url: str) -> None:
     """httpx refuses a Prefer value with surrounding spaces; the raw path sends it (the mock journals it)."""
 
     async def go():  # type: ignore[no-untyped-def]
-        async with httpx.AsyncClient() as http:
+        async with WireTransport() as wire:
             transcript = Transcript("raw", Recorder())
-            client = GatewayClient(http, transcript, base=mock_url, timeout=5.0)
+            client = GatewayClient(recording_client(wire, transcript, "gateway", timeout=5.0), base=mock_url, timeout=5.0)
             url = client.url("/raw", [("mock-correlation", "raw-ws-1")])
             response = await client.raw("POST", url, headers=[("Content-Type", "text/plain")],
                                         raw_headers=[("Prefer", b"   wait=5  ")], content=b"hi")
-            entries = await MockControl(http, transcript, mock_url).wait_journal("raw-ws-1", 1, 5.0)
+            mock = MockControl(recording_client(wire, transcript, "mock", timeout=10.0, annotate=annotate_mock_entries),
+                               mock_url)
+            entries = await mock.wait_journal("raw-ws-1", 1, 5.0)
             return response, entries, transcript
 
     response, entries, transcript = asyncio.run(go())
     assert response.status_code == 200
     assert entries[0].body == b"hi" and entries[0].content_type == "text/plain"
     assert [v.strip() for v in entries[0].header_values("prefer")] == ["wait=5"]
-    assert transcript.exchanges[0].request.headers[-1] == ("Prefer", "   wait=5  ")
+    raw_record, journal_record = transcript.exchanges
+    assert raw_record.request.headers[-1] == ("Prefer", "   wait=5  ")
+    assert raw_record.response is not None and raw_record.response.status == 200 and raw_record.target == "gateway"
+    assert journal_record.target == "mock" and [e.key for e in journal_record.mock_entries] == ["raw-ws-1"]
 
 
 def test_journal_and_webhook_waits_are_bounded_long_polls(mock_url: str) -> None:
     async def go():  # type: ignore[no-untyped-def]
         async with httpx.AsyncClient() as http:
-            mock = MockControl(http, Transcript("waits", Recorder()), mock_url)
+            mock = MockControl(recording_client(httpx.AsyncHTTPTransport(), Transcript("waits", Recorder()), "mock",
+                                                timeout=10.0), mock_url)
             loop = asyncio.get_running_loop()
             started = loop.time()
             empty = await mock.wait_journal("never-sent-correlation", 1, 0.3)

@@ -1,0 +1,65 @@
+"""The run's connection pool, with a door for requests written byte for byte.
+
+A request carrying the extension `conformance_raw_headers` (header lines as
+bytes, e.g. a Prefer value wrapped in spaces) goes out on a connection of
+its own through raw.py; every other request uses the pooled httpx
+transport. Both answer as httpx responses and fail as httpx errors, so the
+recording transport above and the clients above it treat them alike.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+
+import h11
+import httpx
+
+from conformance.http import raw
+
+__all__ = ["WireTransport", "RAW_HEADERS"]
+
+#: request extension: [(name, value bytes)] written on the wire exactly as given
+RAW_HEADERS = "conformance_raw_headers"
+
+#: idle keep-alive connections are dropped before common server idle timeouts (uvicorn: 5 s),
+#: so a request never goes out on a connection the server is closing
+KEEPALIVE_EXPIRY = 2.0
+
+
+class WireTransport(httpx.AsyncBaseTransport):
+    def __init__(self, *, max_connections: int = 512, max_keepalive: int = 128) -> None:
+        limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_keepalive,
+                              keepalive_expiry=KEEPALIVE_EXPIRY)
+        self.pool = httpx.AsyncHTTPTransport(limits=limits, trust_env=False)
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        raw_headers = request.extensions.get(RAW_HEADERS)
+        if raw_headers is None:
+            return await self.pool.handle_async_request(request)
+        return await self._raw(request, raw_headers)
+
+    async def _raw(self, request: httpx.Request, raw_headers: list[tuple[str, bytes]]) -> httpx.Response:
+        endpoint = raw.Endpoint.of(str(request.url))
+        headers = [(name.decode("latin-1"), value.decode("latin-1")) for name, value in request.headers.raw
+                   if name.lower() != b"content-length"]
+        wire, connection = raw.wire_request(request.method, endpoint.target, headers, raw_headers, request.content)
+        timeout = (request.extensions.get("timeout") or {}).get("read") or 30.0
+        try:
+            answer = await raw.exchange(endpoint, wire, connection, timeout)
+        except (TimeoutError, asyncio.TimeoutError) as exc:
+            raise httpx.ReadTimeout(f"no answer within {timeout:g} s", request=request) from exc
+        except (OSError, ssl.SSLError) as exc:
+            raise httpx.ConnectError(raw_error(exc), request=request) from exc
+        except h11.ProtocolError as exc:
+            raise httpx.RemoteProtocolError(raw_error(exc), request=request) from exc
+        return httpx.Response(answer.status, headers=answer.headers, content=answer.body,
+                              extensions={"http_version": answer.http_version.encode(),
+                                          "reason_phrase": answer.reason.encode("latin-1")})
+
+    async def aclose(self) -> None:
+        await self.pool.aclose()
+
+
+def raw_error(exc: BaseException) -> str:
+    return str(exc) or type(exc).__name__
