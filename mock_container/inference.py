@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import time
 
-from conformance.prefer import Mode, select_mode
+from conformance.contract.prefer import Mode, select_mode
 
 from . import faults
 from .behaviour import Behaviour, BehaviourError
