@@ -120,7 +120,7 @@ def gateway(deployments, host, port, api_key, workers, queue_size, max_sync, max
 
     \b
     Routes (provider's layout):
-      ANY  /NAME/PATH        forwarded to the deployment's container as /PATH
+      ANY  /NAME/PATH        forwarded to the deployment's container (the next replica) as /PATH
       GET  /status/NAME      status of a respond-async request (header X-Inference-Id)
       GET  /result/NAME      its result (202 with the status until Completed)
       GET  /health           200 when up (no auth)
