@@ -8,7 +8,7 @@ import re
 
 import click
 
-from conformance.reference.config import ConfigError, GatewayConfig, MiB, StatusEncoding, parse_deployment
+from conformance.reference.config import ConfigError, GatewayConfig, MiB, StatusEncoding, parse_deployment, public_url
 
 __all__ = ["gateway", "load_implementation"]
 
@@ -56,8 +56,10 @@ def _env(name: str) -> str:
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"], "show_default": True})
 @click.option(
-    "--deployment", "-d", "deployments", multiple=True, required=True, metavar="NAME=URL", envvar=_env("DEPLOYMENT"),
-    help="A container behind the gateway: requests to /NAME/PATH go to URL/PATH. Repeat for several "
+    "--deployment", "-d", "deployments", multiple=True, required=True, metavar="NAME=URL[,URL...]",
+    envvar=_env("DEPLOYMENT"),
+    help="A container behind the gateway: requests to /NAME/PATH go to URL/PATH. Several comma-separated URLs "
+    "are replicas of one deployment, each request going to the next one in turn. Repeat for several "
     "deployments (in the environment: space-separated). Names status, result and health are reserved.",
 )
 @click.option("--host", default="127.0.0.1", envvar=_env("HOST"),
@@ -84,6 +86,9 @@ def _env(name: str) -> str:
               help="Seconds a completed result stays readable; afterwards its status and result answer 404.")
 @click.option("--max-body", default="32MiB", type=ByteSize(), envvar=_env("MAX_BODY"),
               help="Largest request body accepted; beyond it: 413.")
+@click.option("--max-uploads", default=32, type=click.IntRange(1), envvar=_env("MAX_UPLOADS"),
+              help="Request bodies over 64 KiB (or of unknown length) read at once, across deployments; beyond it: "
+              "503 with Retry-After before a byte of the body is read. Uploads hold at most this x --max-body.")
 @click.option("--max-result-body", default="64MiB", type=ByteSize(), envvar=_env("MAX_RESULT_BODY"),
               help="Largest container answer stored as a respond-async result; beyond it the result is a 502.")
 @click.option("--container-timeout", default=300.0, type=click.FloatRange(min=0, min_open=True),
@@ -109,13 +114,13 @@ def _env(name: str) -> str:
               envvar=_env("LOG_LEVEL"), help="Server log level.")
 @click.option("--access-log/--no-access-log", default=False, envvar=_env("ACCESS_LOG"), help="Log every request.")
 def gateway(deployments, host, port, api_key, workers, queue_size, max_sync, max_stored, max_stored_bytes,  # type: ignore[no-untyped-def]
-            retention, max_body, max_result_body, container_timeout, connect_timeout, connect_retries,
+            retention, max_body, max_uploads, max_result_body, container_timeout, connect_timeout, connect_retries,
             status_encoding, implementation, log_level, access_log) -> None:
     """Run the reference gateway: the provider's async inference layer, locally.
 
     \b
     Routes (provider's layout):
-      ANY  /NAME/PATH        forwarded to the deployment's container as /PATH
+      ANY  /NAME/PATH        forwarded to the deployment's container (the next replica) as /PATH
       GET  /status/NAME      status of a respond-async request (header X-Inference-Id)
       GET  /result/NAME      its result (202 with the status until Completed)
       GET  /health           200 when up (no auth)
@@ -149,6 +154,7 @@ def gateway(deployments, host, port, api_key, workers, queue_size, max_sync, max
             max_stored_bytes=max_stored_bytes,
             retention=retention,
             max_body=max_body,
+            max_uploads=max_uploads,
             max_result_body=max_result_body,
             container_timeout=container_timeout,
             connect_timeout=connect_timeout,
@@ -166,7 +172,7 @@ def gateway(deployments, host, port, api_key, workers, queue_size, max_sync, max
     instance = cls(config)
     click.echo(
         f"{cls.__name__} on http://{host}:{port} -> "
-        + ", ".join(f"/{d.name}/ -> {d.url}" for d in config.deployments),
+        + ", ".join(f"/{d.name}/ -> {', '.join(map(public_url, d.urls))}" for d in config.deployments),
         err=True,
     )
     server = uvicorn.Server(

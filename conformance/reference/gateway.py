@@ -14,6 +14,7 @@ import logging
 from collections.abc import AsyncIterator, Sequence
 from http import HTTPStatus
 from typing import Any
+from urllib.parse import unquote
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -29,7 +30,9 @@ from .app import BearerAuth, CutBrokenRelays, DateHeader
 from .budget import ByteBudget
 from .config import RESERVED_NAMES, Deployment, GatewayConfig, StatusEncoding
 from .errors import GatewayError, busy, gateway_error_handler, http_exception_handler
+from .paths import AnyPathRoute, climbs_out, shown
 from .proxy import ForwardRequest, RelayResponse, Upstream, UpstreamError, end_to_end
+from .slots import Slots, UploadSlots
 from .store import IdInUse, Record, RecordStore, Status, StoredResponse, StoreFull
 from .workers import Job, QueueFull, WorkerPool
 
@@ -38,23 +41,6 @@ __all__ = ["ReferenceGateway"]
 log = logging.getLogger("conformance.reference")
 
 ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
-
-
-class _Slots:
-    """A non-blocking counter of concurrent relayed calls (503 when all are taken)."""
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self.used = 0
-
-    def try_take(self) -> bool:
-        if self.used >= self.size:
-            return False
-        self.used += 1
-        return True
-
-    def give_back(self) -> None:
-        self.used = max(0, self.used - 1)
 
 
 class ReferenceGateway:
@@ -82,8 +68,9 @@ class ReferenceGateway:
       container_prefer(values, mode)  the Prefer lines the container receives in each mode
       forward_headers(request, mode)  every header the container receives
       forward_request(request, deployment, mode)  method, path+query, headers, body to send
-      read_body(request)            the body, capped by --max-body (413)
-      container_target(request)     the raw path and query after the deployment segment
+      check_room(request, deployment, mode)  503 before the body is read when it could not be admitted
+      read_body(request)            the body, capped by --max-body (413), with an upload slot (--max-uploads, 503)
+      container_target(request)     the raw path and query after the deployment segment (400 when it climbs out)
 
     respond-async
       accept_document(record, request)  the 202 JSON body
@@ -140,7 +127,8 @@ class ReferenceGateway:
         self.deployments: dict[str, Deployment] = {d.name: d for d in config.deployments}
         self.upstreams: dict[str, Upstream] = {}
         self.pools: dict[str, WorkerPool] = {}
-        self.sync_slots: dict[str, _Slots] = {}
+        self.sync_slots: dict[str, Slots] = {}
+        self.uploads = UploadSlots(config.max_uploads)
 
     @functools.cached_property
     def app(self) -> ASGIApp:
@@ -157,8 +145,8 @@ class ReferenceGateway:
             Route("/health", self.health_endpoint, methods=["GET"]),
             Route(self.status_route, self.status_endpoint, methods=["GET"]),
             Route(self.result_route, self.result_endpoint, methods=["GET"]),
-            Route("/{deployment}", self.inference_endpoint, methods=ALL_METHODS),
-            Route("/{deployment}/{path:path}", self.inference_endpoint, methods=ALL_METHODS),
+            AnyPathRoute("/{deployment}", self.inference_endpoint, methods=ALL_METHODS),
+            AnyPathRoute("/{deployment}/{path:path}", self.inference_endpoint, methods=ALL_METHODS),
         ]
 
     def build_app(self) -> ASGIApp:
@@ -183,7 +171,7 @@ class ReferenceGateway:
     async def startup(self) -> None:
         for name, deployment in self.deployments.items():
             self.upstreams[name] = Upstream(deployment, self.config)
-            self.sync_slots[name] = _Slots(self.config.max_sync)
+            self.sync_slots[name] = Slots(self.config.max_sync)
             pool = WorkerPool(name, self.config.workers, self.config.queue_size, self.run_job, self.take_job)
             pool.start()
             self.pools[name] = pool
@@ -209,6 +197,7 @@ class ReferenceGateway:
             "deployments": deployments,
             "stored_requests": len(self.store),
             "stored_bytes": self.budget.used,
+            "uploads_in_flight": self.uploads.used,
         })
 
     # ------------------------------------------------------- inference route
@@ -216,13 +205,16 @@ class ReferenceGateway:
     async def inference_endpoint(self, request: Request) -> Response:
         deployment = self.deployment_for(request)
         mode = self.select_mode(request)
-        if mode is Mode.ASYNC:
-            return await self.handle_async(request, deployment)
-        if mode is Mode.PROXY:
-            return await self.handle_proxy(request, deployment)
-        if mode is Mode.CONTAINER:
-            return await self.handle_container(request, deployment)
-        return await self.handle_sync(request, deployment)
+        try:
+            if mode is Mode.ASYNC:
+                return await self.handle_async(request, deployment)
+            if mode is Mode.PROXY:
+                return await self.handle_proxy(request, deployment)
+            if mode is Mode.CONTAINER:
+                return await self.handle_container(request, deployment)
+            return await self.handle_sync(request, deployment)
+        finally:  # the body is queued or sent (or refused) by now
+            self.uploads.give_back_for(request)
 
     def deployment_for(self, request: Request) -> Deployment:
         name = request.path_params["deployment"]
@@ -263,21 +255,46 @@ class ReferenceGateway:
     # ------------------------------------------------------------ forwarding
 
     async def forward_request(self, request: Request, deployment: Deployment, mode: Mode) -> ForwardRequest:
-        body = await self.read_body(request)
-        return ForwardRequest(
-            method=request.method,
-            target=self.container_target(request),
-            headers=self.forward_headers(request, mode),
-            body=body,
-        )
+        # Everything that can refuse the request does so before its body is read.
+        if mode is not Mode.ASYNC and request.headers.getlist(self.id_header):
+            # The gateway's own header names a request in every mode, so its value must be able to;
+            # a valid one is forwarded like any other header.
+            self._valid_id(request.headers.getlist(self.id_header))
+        target = self.container_target(request)
+        headers = self.forward_headers(request, mode)
+        self.check_room(request, deployment, mode)
+        return ForwardRequest(method=request.method, target=target, headers=headers, body=await self.read_body(request))
+
+    def check_room(self, request: Request, deployment: Deployment, mode: Mode) -> None:
+        """503 before the body is read when the request could not be admitted anyway.
+
+        admit() and relay() decide for good once the body is in; this only
+        spares reading a body (up to --max-body) that would be thrown away.
+        """
+        name = deployment.name
+        if mode in (Mode.SYNC, Mode.CONTAINER):
+            slots = self.sync_slots[name]
+            if slots.used >= slots.size:
+                raise busy(f"deployment {name!r} has {slots.size} relayed requests in flight")
+            return
+        if self.pools[name].full():
+            raise busy(f"the queue of deployment {name!r} is full ({self.config.queue_size} waiting)")
+        if mode is Mode.ASYNC and len(self.store) >= self.config.max_stored:
+            raise busy(f"the gateway holds {self.config.max_stored} requests already", self.store.seconds_until_space())
+        declared = request.headers.get("content-length", "").strip()
+        if declared.isdigit() and self.budget.used + int(declared) > self.budget.limit:
+            raise busy("the gateway's memory budget for queued and stored bodies is used up")
 
     async def read_body(self, request: Request) -> bytes:
+        """The whole body, up to --max-body (413), read only with an upload slot (503 when none is free)."""
         limit = self.config.max_body
-        declared = request.headers.get("content-length", "")
+        declared = request.headers.get("content-length", "").strip()
         if declared.isdigit() and int(declared) > limit:
             raise GatewayError(
                 413, f"request body of {declared} bytes is over the limit of {limit} bytes", header="Content-Length"
             )
+        if not self.uploads.try_take_for(request):
+            raise busy(f"{self.uploads.size} large request bodies are being read already; send it again later")
         chunks: list[bytes] = []
         size = 0
         try:
@@ -291,10 +308,22 @@ class ReferenceGateway:
         return b"".join(chunks)
 
     def container_target(self, request: Request) -> bytes:
-        """Path and query after the deployment segment, exactly as the client wrote them."""
+        """Path and query after the deployment segment, exactly as the client wrote them.
+
+        Refused (before anything is read): a deployment segment that is not
+        the routed deployment once decoded (`/mock%2F..%2Fother/x`: 404), and
+        a path whose `..` segments would climb out of the deployment (400).
+        """
         raw = request.scope.get("raw_path") or request.scope["path"].encode()
         slash = raw.find(b"/", 1)
-        path = raw[slash:] if slash != -1 else b"/"
+        segment, path = (raw[1:slash], raw[slash:]) if slash != -1 else (raw[1:], b"/")
+        name = request.path_params.get("deployment")
+        if name is not None and unquote(segment.decode("latin-1"), encoding="latin-1") != name:
+            raise GatewayError(404, f"unknown deployment {shown(segment)!r}: a deployment name holds no '/'")
+        if climbs_out(path):
+            raise GatewayError(
+                400, f"path {shown(path)!r} would leave deployment {name!r}: its '..' segments climb above /{name}/"
+            )
         query = request.scope.get("query_string", b"")
         return path + b"?" + query if query else path
 

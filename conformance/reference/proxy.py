@@ -1,16 +1,19 @@
 """Forwarding to a container: header hygiene, the shared connection pool, relaying.
 
-One `Upstream` per deployment owns its keep-alive connections (pool.py,
-httpcore underneath). Requests go out with the client's end-to-end headers
-only (RFC 9110 §7.6.1), the container's Host and a Content-Length for the
-exact body, and nothing else (no default User-Agent, Accept or cookies), so
-the container sees what the client sent. A request is sent at most once: the only retry is after the
-connection was refused, when nothing has left the gateway.
+One `Upstream` per deployment takes its replicas in turn, one request each;
+every `Replica` owns its keep-alive connections (pool.py, httpcore
+underneath). Requests go out with the client's end-to-end headers only
+(RFC 9110 §7.6.1), the container's Host and a Content-Length for the exact
+body, and nothing else (no default User-Agent, Accept or cookies), so the
+container sees what the client sent. A request is sent at most once: the
+only retry is after the connection was refused, when nothing has left the
+gateway. Errors name a replica by its public URL, never its credentials.
 """
 
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass
@@ -20,7 +23,7 @@ import httpx
 from starlette.responses import StreamingResponse
 from starlette.types import Receive, Scope, Send
 
-from .config import Deployment, GatewayConfig
+from .config import Deployment, GatewayConfig, public_url
 from .errors import GatewayError
 from .pool import ConnectionPool, PoolTimeout
 from .store import StoredResponse
@@ -31,6 +34,7 @@ __all__ = [
     "ForwardRequest",
     "UpstreamError",
     "RelayBroken",
+    "Replica",
     "Upstream",
     "RelayResponse",
 ]
@@ -79,6 +83,10 @@ class ForwardRequest:
     body: bytes
 
 
+#: The response extension naming the replica that answered.
+REPLICA = "conformance.replica"
+
+
 class UpstreamError(GatewayError):
     """The container could not be reached (502), broke off (502) or timed out (504)."""
 
@@ -100,27 +108,27 @@ _NETWORK_ERRORS: list[tuple[type[Exception], int, str]] = [
 ]
 
 
-def _upstream_error(deployment: Deployment, exc: Exception) -> UpstreamError:
+def _upstream_error(where: str, exc: Exception) -> UpstreamError:
     for kind, status, what in _NETWORK_ERRORS:
         if isinstance(exc, kind):
             detail = (str(exc) or type(exc).__name__)[:200]  # a garbage status line can be long
-            return UpstreamError(status, f"deployment {deployment.name!r} ({deployment.url}): {what}: {detail}")
+            return UpstreamError(status, f"{where}: {what}: {detail}")
     raise exc
 
 
-class Upstream:
-    """One deployment's container and its keep-alive connections."""
+class Replica:
+    """One container instance of a deployment and its keep-alive connections."""
 
-    def __init__(self, deployment: Deployment, config: GatewayConfig) -> None:
-        self.deployment = deployment
-        self.config = config
-        url = httpx.URL(deployment.url)  # parsing only
-        scheme = url.scheme.encode()
-        port = url.port or (443 if url.scheme == "https" else 80)
-        self._host = url.netloc  # Host header: the container's, as its URL names it
-        self._origin = (scheme, url.raw_host, port)
-        self._prefix = url.raw_path.rstrip(b"/")
-        self._timeouts = {
+    def __init__(self, deployment: Deployment, url: str, config: GatewayConfig) -> None:
+        parsed = httpx.URL(url)  # parsing only
+        scheme = parsed.scheme.encode()
+        port = parsed.port or (443 if parsed.scheme == "https" else 80)
+        #: How errors name it: never its userinfo (credentials) or query.
+        self.label = f"deployment {deployment.name!r} ({public_url(url)})"
+        self._host = parsed.netloc  # Host header: the container's, as its URL names it (no userinfo)
+        self._origin = (scheme, parsed.raw_host, port)
+        self._prefix = parsed.raw_path.rstrip(b"/")
+        self.timeouts = {
             "connect": config.connect_timeout,
             "read": config.container_timeout,
             "write": config.container_timeout,
@@ -130,7 +138,7 @@ class Upstream:
             httpcore.Origin(*self._origin),
             max_connections=config.workers + config.max_sync,
             keepalive_expiry=config.keepalive_expiry,
-            ssl_context=httpx.create_ssl_context() if url.scheme == "https" else None,
+            ssl_context=httpx.create_ssl_context() if parsed.scheme == "https" else None,
         )
 
     def request_for(self, forward: ForwardRequest) -> httpcore.Request:
@@ -143,24 +151,44 @@ class Upstream:
                          target=self._prefix + forward.target),
             headers=headers,
             content=forward.body,
-            extensions={"timeout": self._timeouts},
+            extensions={"timeout": self.timeouts},
         )
+
+    async def send(self, forward: ForwardRequest) -> httpcore.Response:
+        return await self.pool.request(self.request_for(forward), self.timeouts["pool"])
+
+
+class Upstream:
+    """One deployment's containers (its replicas), taken in turn, one request each."""
+
+    def __init__(self, deployment: Deployment, config: GatewayConfig) -> None:
+        self.deployment = deployment
+        self.config = config
+        self.replicas = [Replica(deployment, url, config) for url in deployment.urls]
+        self._turns = itertools.count()
+
+    def next_replica(self) -> Replica:
+        """Round-robin per request: every request (and every retry) goes to the next replica."""
+        return self.replicas[next(self._turns) % len(self.replicas)]
 
     async def open(self, forward: ForwardRequest) -> httpcore.Response:
         """Send `forward` once and return the response with its body still unread."""
-        request = self.request_for(forward)
         attempt = 0
         while True:
+            replica = self.next_replica()
             try:
-                return await self.pool.request(request, self._timeouts["pool"])
+                response = await replica.send(forward)
             except httpcore.ConnectError as exc:
-                # Refused before a byte was sent: retrying cannot duplicate anything.
+                # Refused before a byte was sent: retrying (on the next replica) cannot duplicate anything.
                 if attempt >= self.config.connect_retries:
-                    raise _upstream_error(self.deployment, exc) from exc
+                    raise _upstream_error(replica.label, exc) from exc
                 attempt += 1
                 await asyncio.sleep(0.05 * 2**attempt)
             except Exception as exc:
-                raise _upstream_error(self.deployment, exc) from exc
+                raise _upstream_error(replica.label, exc) from exc
+            else:
+                response.extensions[REPLICA] = replica.label  # for errors while its body is read
+                return response
 
     async def fetch(self, forward: ForwardRequest, max_body: int) -> StoredResponse:
         """Send `forward` once and read the whole answer, within `container_timeout` in total."""
@@ -179,22 +207,24 @@ class Upstream:
         return StoredResponse(response.status, headers, body)
 
     async def _read_capped(self, response: httpcore.Response, max_body: int) -> bytes:
+        where = response.extensions.get(REPLICA, f"deployment {self.deployment.name!r}")
         chunks: list[bytes] = []
         size = 0
         try:
             async for chunk in response.aiter_stream():
                 size += len(chunk)
                 if size > max_body:
-                    raise UpstreamError(502, f"deployment {self.deployment.name!r} answered more than {max_body} bytes")
+                    raise UpstreamError(502, f"{where} answered more than {max_body} bytes")
                 chunks.append(chunk)
         except UpstreamError:
             raise
         except Exception as exc:
-            raise _upstream_error(self.deployment, exc) from exc
+            raise _upstream_error(where, exc) from exc
         return b"".join(chunks)
 
     async def close(self) -> None:
-        await self.pool.aclose()
+        for replica in self.replicas:
+            await replica.pool.aclose()
 
 
 class RelayResponse(StreamingResponse):

@@ -99,7 +99,7 @@ class RecordStore:
         if key in self._records:
             raise IdInUse(record_id)
         if len(self._records) >= self.max_records:
-            raise StoreFull(self._seconds_until_space())
+            raise StoreFull(self.seconds_until_space())
         now = self._clock()
         record = Record(id=record_id, deployment=deployment, created=now)
         record.history[Status.INITIALIZED] = now
@@ -139,7 +139,8 @@ class RecordStore:
             _, record = self._expiry.popleft()
             self.remove(record)
 
-    def _seconds_until_space(self) -> int:
+    def seconds_until_space(self) -> int:
+        """When a record is sure to have left (the oldest completed one expires): a Retry-After."""
         if not self._expiry:
             return 1
         return max(1, math.ceil(self._expiry[0][0] - self._clock()))

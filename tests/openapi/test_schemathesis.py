@@ -17,9 +17,13 @@ the end (findings, not papered over in the description).
 from __future__ import annotations
 
 import collections
+import re
 import socket
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
@@ -146,6 +150,26 @@ def test_the_reference_gateway_answers_as_described(servers: tuple[ManagedServer
     assert any(status == 200 for (label, status) in seen if label.startswith("GET /{deployment}")), seen
 
 
+#: examples per operation and phase for the CLI run: enough for every phase to reach the
+#: documented answers (the stateful phase follows the 202's links to status and result)
+CLI_EXAMPLES = 8
+PHASES = ("Examples", "Coverage", "Fuzzing", "Stateful")
+
+
+def test_schemathesis_run_with_every_check_finds_nothing_on_the_gateway(
+        servers: tuple[ManagedServer, ManagedServer], tmp_path: Path) -> None:
+    """`schemathesis run openapi.yaml --checks all` on the gateway's operations, as issue #14 asks:
+    every phase, negative data included (schema-violating requests must be refused), no failure."""
+    _, gateway = servers
+    argv = [str(Path(sys.executable).with_name("schemathesis")), "run", str(openapi.SPEC_PATH), "--url", gateway.url,
+            "--include-tag", openapi.GATEWAY_TAG, "--checks", "all", "--max-examples", str(CLI_EXAMPLES),
+            "--seed", "0", "--workers", "1", "--request-timeout", "10", "--no-color"]
+    done = subprocess.run(argv, cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    out = done.stdout
+    assert done.returncode == 0 and re.search(r"(\d+) generated, \1 passed", out), out[-6000:] + done.stderr[-2000:]
+    assert all(f"✅  {phase}" in out for phase in PHASES), out[-3000:]
+
+
 def test_the_mock_container_answers_as_described(servers: tuple[ManagedServer, ManagedServer]) -> None:
     mock, _ = servers
     sweep = Sweep()
@@ -210,13 +234,16 @@ def test_control_api_405_names_the_allowed_methods(servers: tuple[ManagedServer,
     assert response.status_code == 405 and response.headers.get("allow")
 
 
-@pytest.mark.xfail(strict=True, reason="finding 4: the reference gateway answers 404 to an inference path holding an "
-                   "encoded newline (%0A): Starlette's `{path:path}` pattern (`.*`) does not match a newline")
 @pytest.mark.parametrize("prefer", [None, "respond-async"])
 def test_the_gateway_forwards_paths_with_encoded_control_characters(
         servers: tuple[ManagedServer, ManagedServer], prefer: str | None) -> None:
-    _, gateway = servers
-    headers = {"Prefer": prefer} if prefer else {}
+    """Once finding 4: `{path:path}` (`.*`) did not match the decoded newline, so `%0A` was a 404."""
+    mock, gateway = servers
+    correlation = f"control-characters-{prefer}"
+    headers = {"X-Mock-Correlation": correlation, **({"Prefer": prefer} if prefer else {})}
     with httpx.Client(base_url=gateway.url, timeout=5.0) as client:
-        response = client.post("/mock/a%0Ab", content=b"x", headers=headers)
-    assert response.status_code == (202 if prefer else 200), response.text
+        response = client.post("/mock/a%0Ab%09c%7F", content=b"x", headers=headers)
+        assert response.status_code == (202 if prefer else 200), response.text
+        waited = client.get(f"{mock.url}/_mock/journal/wait", params={"correlation": correlation, "timeout": 5})
+    entries = waited.json()["entries"]
+    assert [entry["path"] for entry in entries] == ["/a%0Ab%09c%7F"], entries

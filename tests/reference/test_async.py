@@ -124,6 +124,20 @@ def test_malformed_client_id_is_a_400_naming_the_header(client: httpx.Client, ba
     assert journal.entries(correlation) == []
 
 
+@pytest.mark.parametrize("prefer", [None, "respond-async-proxy", "respond-async-container"])
+def test_x_inference_id_is_checked_in_every_mode(client: httpx.Client, base: str, journal: Journal,
+                                                 correlation: str, prefer: str | None) -> None:
+    """The gateway's own header: a value that cannot be an Id is refused whatever the mode (one description
+    of the operation, openapi.yaml); a valid one reaches the container like any other header."""
+    headers = {"X-Mock-Correlation": correlation, **({"Prefer": prefer} if prefer else {})}
+    refused = client.post(f"{base}/x", headers={**headers, "X-Inference-Id": "has space"})
+    assert refused.status_code == 400 and refused.json()["header"] == "X-Inference-Id"
+    passed = client.post(f"{base}/x", headers={**headers, "X-Inference-Id": "mine-1"})
+    assert passed.status_code in (200, 202)
+    (entry,) = journal.wait(correlation)
+    assert header_values(entry, "x-inference-id") == ["mine-1"]
+
+
 @pytest.mark.parametrize("route", ["status", "result"])
 def test_unknown_and_missing_ids(client: httpx.Client, gateway_url: str, route: str) -> None:
     url = f"{gateway_url}/{route}/mock"

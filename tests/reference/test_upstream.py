@@ -43,11 +43,19 @@ class ScriptedPool:
         pass
 
 
-def upstream_with(pool: ScriptedPool, **settings: object) -> Upstream:
-    deployment = Deployment("mock", "http://container.invalid:9/base")
+def upstream_with(*pools: ScriptedPool, urls: tuple[str, ...] = ("http://container.invalid:9/base",),
+                  **settings: object) -> Upstream:
+    """An Upstream whose replicas (one per URL) send through `pools`, in order."""
+    deployment = Deployment("mock", urls)
     upstream = Upstream(deployment, GatewayConfig([deployment], **settings))  # type: ignore[arg-type]
-    upstream.pool = pool  # type: ignore[assignment]
+    assert len(pools) == len(upstream.replicas)
+    for replica, pool in zip(upstream.replicas, pools, strict=True):
+        replica.pool = pool  # type: ignore[assignment]
     return upstream
+
+
+def ok(text: bytes = b"ok") -> httpcore.Response:
+    return httpcore.Response(200, content=Body(text))
 
 
 def test_refused_connections_are_retried_a_bounded_number_of_times() -> None:
@@ -83,3 +91,36 @@ def test_timeouts_are_504_and_oversized_answers_502(outcome: object, status: int
     with pytest.raises(UpstreamError) as failed:
         asyncio.run(upstream_with(ScriptedPool(outcome)).fetch(REQUEST, 100))
     assert failed.value.status == status and words in failed.value.message
+
+
+def test_replicas_take_turns_one_request_each() -> None:
+    first, second = ScriptedPool(ok(b"a"), ok(b"c")), ScriptedPool(ok(b"b"), ok(b"d"))
+    upstream = upstream_with(first, second, urls=("http://one.invalid:1/p", "http://two.invalid:2"))
+
+    async def four() -> list[bytes]:
+        return [(await upstream.fetch(REQUEST, 100)).body for _ in range(4)]
+
+    assert asyncio.run(four()) == [b"a", b"b", b"c", b"d"]
+    assert [r.url.target for r in first.requests] == [b"/p/x?y=1"] * 2  # each replica's own prefix and Host
+    assert [r.url.target for r in second.requests] == [b"/x?y=1"] * 2
+    assert second.requests[0].headers[0] == (b"host", b"two.invalid:2")
+
+
+def test_a_refused_connection_is_retried_on_the_next_replica() -> None:
+    down, up = ScriptedPool(httpcore.ConnectError("refused")), ScriptedPool(ok())
+    upstream = upstream_with(down, up, urls=("http://one.invalid:1", "http://two.invalid:2"), connect_retries=1)
+    assert asyncio.run(upstream.fetch(REQUEST, 100)).body == b"ok"
+    assert (len(down.requests), len(up.requests)) == (1, 1)
+
+
+@pytest.mark.parametrize("outcome", [httpcore.ConnectError("refused"), httpcore.ReadError("gone"),
+                                     httpcore.ReadTimeout("slow"), ok(b"x" * 101)])
+def test_errors_never_show_the_url_credentials_or_query(outcome: object) -> None:
+    pools = ScriptedPool(outcome, outcome, outcome)
+    upstream = upstream_with(pools, urls=("http://user:s3cret@container.invalid:9/base",), connect_retries=0)
+    with pytest.raises(UpstreamError) as failed:
+        asyncio.run(upstream.fetch(REQUEST, 100))
+    assert "s3cret" not in failed.value.message and "user" not in failed.value.message
+    assert "'mock'" in failed.value.message
+    if not isinstance(outcome, httpcore.ReadTimeout):
+        assert "http://container.invalid:9/base" in failed.value.message, failed.value.message
