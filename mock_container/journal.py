@@ -154,7 +154,6 @@ class Recorder:
         self.byte_budget = byte_budget
         self.instance = instance
         self.last_seq = 0  # never reset, so `after=` stays meaningful across clears
-        self.cleared = 0  # records dropped by clear() (DELETE /_mock/journal, reset), not by the limits
         self._ring: deque[Record] = deque()
         self._by_key: dict[Any, deque[Record]] = {}
         self._waiters: dict[Any, list[_Waiter]] = {}
@@ -241,10 +240,6 @@ class Recorder:
             records.append(record)
         return Page(records, start + len(records) < len(source))
 
-    def query(self, key: Any = ANY_KEY, after: int = 0, limit: int | None = None) -> list[Record]:
-        """Records of `key` (oldest first) with seq > `after`, at most `limit`."""
-        return self.page(key, after, limit).records
-
     async def wait(self, key: Any, count: int, timeout: float, after: int = 0) -> bool:
         """Wait until `count` records of `key` with seq > `after` are held, or
         `timeout` seconds pass. Returns whether it timed out (read them with `page`)."""
@@ -267,8 +262,7 @@ class Recorder:
             # loop: re-count, since a clear or an eviction may have happened meanwhile
 
     def clear(self) -> None:
-        """Drop every record (counted in `cleared`, and in `evicted` like any record gone)."""
-        self.cleared += len(self._ring)
+        """Drop every record: they count in `evicted` like any record no longer held."""
         self._ring.clear()
         self._by_key.clear()
         self._bytes = 0
