@@ -9,6 +9,7 @@ from .background import Background
 from .behaviour import BehaviourParser
 from .capacity import Gate
 from .counters import CallCounter
+from .info import new_instance_id
 from .journal import Recorder
 from .scenarios import ScenarioStore
 from .settings import Settings
@@ -26,9 +27,10 @@ class MockState:
 
     def __post_init__(self) -> None:
         s = self.settings
+        self.instance = new_instance_id()  # kept by reset: the same process is the same instance
         self.stats = Stats()
-        self.journal = Recorder(s.journal_size, s.journal_bytes)
-        self.sink = Recorder(s.journal_size, s.journal_bytes)
+        self.journal = Recorder(s.journal_size, s.journal_bytes, self.instance)
+        self.sink = Recorder(s.journal_size, s.journal_bytes, self.instance)
         self.scenarios = ScenarioStore()
         self.parser = BehaviourParser(s, self.scenarios)
         self.counters = CallCounter()
@@ -47,7 +49,11 @@ class MockState:
         return max(0.0, self.settings.ready_after - (time.monotonic() - self.started))
 
     async def reset(self) -> None:
-        """Forget everything recorded or registered, and cancel pending work."""
+        """Forget everything recorded or registered, and cancel pending work.
+
+        The journal and the sink are cleared, not renumbered: every record they
+        held counts as evicted, so a reader that started before the reset sees
+        in `evicted_since` that it missed records."""
         await self.background.cancel_all()
         self.journal.clear()
         self.sink.clear()

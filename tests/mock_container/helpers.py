@@ -1,11 +1,17 @@
 """Helpers for the mock container's tests: a client for one mock with the
-long-poll waits every test synchronises on, and small assertion helpers."""
+long-poll waits every test synchronises on, and small assertion helpers.
+
+The control API is read through the mock's own client (mock_container.client);
+the helpers hand tests the JSON records the mock sent (`.raw`), which the
+tests assert on field by field."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import httpx
+
+from mock_container.client import MockClient
 
 #: Every network wait in these tests has a timeout; this is the default one.
 TIMEOUT = 10.0
@@ -17,6 +23,7 @@ class Mock:
     def __init__(self, base_url: str) -> None:
         self.url = base_url
         self.http = httpx.Client(base_url=base_url, timeout=TIMEOUT)
+        self.control = MockClient(self.http, base_url)
 
     def close(self) -> None:
         self.http.close()
@@ -30,37 +37,34 @@ class Mock:
     def post(self, path: str = "/infer", **kwargs: Any) -> httpx.Response:
         return self.http.post(path, **kwargs)
 
-    def journal(self, correlation: str, **params: Any) -> list[dict]:
-        response = self.http.get("/_mock/journal", params={"correlation": correlation, **params})
-        response.raise_for_status()
-        return response.json()["entries"]
+    def journal(self, correlation: str, *, after: int = 0, limit: int | None = None) -> list[dict]:
+        """Entries for `correlation`: one page of `limit`, or every page when no limit is given."""
+        if limit is not None:
+            page = self.control.journal(correlation, after=after, limit=limit)
+        else:
+            page = self.control.journal_all(correlation, after=after)
+        return [entry.raw for entry in page.records]
 
     def wait_journal(self, correlation: str, count: int = 1, timeout: float = TIMEOUT) -> list[dict]:
         """Entries for `correlation` once `count` arrived; fails the test on timeout."""
-        response = self.http.get("/_mock/journal/wait", params={"correlation": correlation, "count": count,
-                                                                "timeout": timeout}, timeout=timeout + 5)
-        response.raise_for_status()
-        body = response.json()
-        assert not body["timed_out"], f"only {len(body['entries'])} of {count} journal entries in {timeout} s"
-        return body["entries"]
+        page = self.control.wait_journal(correlation, count, timeout)
+        assert not page.timed_out, f"only {len(page.records)} of {count} journal entries in {timeout} s"
+        return [entry.raw for entry in page.records]
 
     def wait_sink(self, key: str, count: int = 1, timeout: float = TIMEOUT) -> list[dict]:
-        response = self.http.get("/_mock/webhooks/wait", params={"key": key, "count": count, "timeout": timeout},
-                                 timeout=timeout + 5)
-        response.raise_for_status()
-        body = response.json()
-        assert not body["timed_out"], f"only {len(body['deliveries'])} of {count} deliveries in {timeout} s"
-        return body["deliveries"]
+        page = self.control.wait_webhooks(key, count, timeout)
+        assert not page.timed_out, f"only {len(page.records)} of {count} deliveries in {timeout} s"
+        return [delivery.raw for delivery in page.records]
 
     def sink_url(self, key: str, **params: Any) -> str:
-        query = str(httpx.QueryParams(params))
-        return f"{self.url}/_mock/webhooks/{key}" + (f"?{query}" if query else "")
+        return self.control.sink_url(key, params.get("fail-first"), params.get("fail-status"))
 
     def put_scenario(self, name: str, fields: dict) -> httpx.Response:
+        """The raw answer: tests assert on refusals (400) as well as on registrations."""
         return self.http.put(f"/_mock/scenarios/{name}", json=fields)
 
     def stats(self) -> dict:
-        return self.http.get("/_mock/stats").json()
+        return self.control.stats()
 
 
 def mock_headers(**fields: Any) -> dict[str, str]:
