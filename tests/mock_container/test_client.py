@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from conformance.launcher import ManagedServer, free_port, python_command
+from conformance.runs.launcher import ManagedServer, free_port, python_command
 from mock_container import client as client_module
 from mock_container.client import PURPOSE, AsyncMockClient, JournalEntry, MockClient, MockError
 from tests.mock_container.helpers import mock_headers

@@ -21,7 +21,7 @@ import dockerfile
 import httpx
 import pytest
 
-from conformance.launcher import ManagedServer, free_port
+from conformance.runs.launcher import ManagedServer, free_port
 from mock_container.cli import main as cli
 from mock_container.client import MockClient
 
@@ -133,7 +133,7 @@ def test_the_build_context_holds_what_the_install_needs(tmp_path: Path):
     assert result.returncode == 0, result.stderr[-2000:]
     [wheel] = (tmp_path / "dist").glob("*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
-    assert {"mock_container/client.py", "mock_container/cli.py", "conformance/openapi.yaml"} <= names
+    assert {"mock_container/client.py", "mock_container/cli.py", "conformance/contract/openapi.yaml"} <= names
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
     assert "mock-container = mock_container.cli:main" in zipfile.ZipFile(wheel).read(entry_points).decode()
 

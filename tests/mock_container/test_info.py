@@ -9,7 +9,7 @@ from importlib import metadata
 import httpx
 import pytest
 
-from conformance.launcher import ManagedServer
+from conformance.runs.launcher import ManagedServer
 from mock_container.app import MockApp
 from mock_container.client import API_VERSION, AsyncMockClient
 from mock_container.info import self_host
