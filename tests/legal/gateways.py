@@ -77,8 +77,8 @@ def served(argv: list[str], name: str, **kwargs) -> Iterator[ManagedServer]:  # 
         server.stop()
 
 
-def both(server: ManagedServer) -> Endpoints:
-    return Endpoints(f"{server.url}/mock", f"{server.url}/other")
+def both(server: ManagedServer, prefix: str = "") -> Endpoints:
+    return Endpoints(f"{server.url}{prefix}/mock", f"{server.url}{prefix}/other")
 
 
 @contextmanager
@@ -89,15 +89,15 @@ def starlette_gateway(container_url: str) -> Iterator[Endpoints]:
         yield both(server)
 
 
-def node_script(script: str, *extra: str) -> Callable[[str], AbstractContextManager[Endpoints]]:
-    """A launcher for one of this folder's Node gateways; `extra` flags may hold `{status_port}`."""
+def node_script(script: str, *extra: str, prefix: str = "") -> Callable[[str], AbstractContextManager[Endpoints]]:
+    """A launcher for one of this folder's Node gateways; `extra` flags may hold `{status_port}` (a second free port)."""
 
     @contextmanager
     def run(container_url: str) -> Iterator[Endpoints]:
         argv = ["node", str(HERE / script), "--port", "{port}", *deployments(container_url),
                 "--container-timeout", f"{CONTAINER_TIMEOUT:g}", *extra]
         with served(argv, script, substitutions={"status_port": str(free_port())}) as server:
-            yield both(server)
+            yield both(server, prefix)
 
     return run
 
@@ -128,4 +128,8 @@ LEGAL_GATEWAYS: tuple[LegalGateway, ...] = (
     LegalGateway("starlette", frozenset({"GW-SYNC-05", "GW-PREF-09"}), starlette_gateway),
     LegalGateway("node", frozenset({"GW-STATUS-07", "GW-RESULT-10"}), node_script("node_gateway.js"), needs="node"),
     LegalGateway("nginx-before-reference", frozenset({"GW-SYNC-05"}), nginx_before_reference, needs=NGINX),
+    LegalGateway("node-literal-prefer", frozenset({"GW-PREF-06", "GW-PREF-07"}),
+                 node_script("node_literal_prefer_gateway.js"), needs="node"),
+    LegalGateway("node-split-origin", frozenset(),
+                 node_script("node_split_origin_gateway.js", "--status-port", "{status_port}", prefix="/v2"), needs="node"),
 )

@@ -112,16 +112,24 @@ function containerPrefer(lines, replacement) {
 
 // ------------------------------------------------------------------ the legal choices
 
-/** What this gateway chooses where the contract allows several answers. */
+/** What this gateway chooses where the contract allows several answers (a variant passes its own). */
 const CHOICES = {
   /** Status as the tutorial's integers. */
   statusValue: (state) => state,
   /** A container 4xx/5xx is answered 200; Error tells the failure. Gateway-made 502/504 stay. */
   resultStatus: (stored) => (stored.madeByGateway ? stored.status : 200),
   selectMode,
-  /** StatusPath and ResultPath of a 202, and the server(s) the two routes are served on. */
-  statusPath: (deployment) => `/status/${deployment}`,
-  resultPath: (deployment) => `/result/${deployment}`,
+  newId: () => crypto.randomUUID(),
+  /** Where the inference routes start: `{prefix}/{deployment}/{path}`. */
+  inferencePrefix: '',
+  /** The status or result route a path names: {kind: 'status' | 'result', deployment}, or null. */
+  statusRoute: (path) => {
+    const match = /^\/(status|result)\/([^/]+)$/.exec(path);
+    return match && { kind: match[1], deployment: match[2] };
+  },
+  /** StatusPath and ResultPath of a 202 (`req` is the submission). */
+  statusPath: (deployment, req) => `/status/${deployment}`,
+  resultPath: (deployment, req) => `/result/${deployment}`,
 };
 
 // ------------------------------------------------------------------ helpers
@@ -212,10 +220,10 @@ class Gateway {
     this.jobs = new Map(); // `${deployment}\n${id}` -> job
   }
 
-  /** The request listener of the inference routes (and, unless a variant serves them elsewhere, status and result). */
-  listener(withStatusRoutes = true) {
+  /** A request listener serving the inference routes and/or the status and result routes. */
+  listener({ inference = true, status = true } = {}) {
     return (req, res) => {
-      this.route(req, res, withStatusRoutes).catch((err) => this.fail(res, err));
+      this.route(req, res, inference, status).catch((err) => this.fail(res, err));
     };
   }
 
@@ -232,15 +240,16 @@ class Gateway {
     }
   }
 
-  async route(req, res, withStatusRoutes) {
+  async route(req, res, inference, status) {
     const [path] = req.url.split('?', 1);
-    const status = withStatusRoutes && req.method === 'GET' && /^\/(status|result)\/[^/]+$/.exec(path);
-    if (status) {
-      const job = this.find(req, path.slice(status[1].length + 2));
-      if (status[1] === 'status') this.status(res, job);
+    const route = status && req.method === 'GET' && this.choices.statusRoute(path);
+    if (route) {
+      const job = this.find(req, route.deployment);
+      if (route.kind === 'status') this.status(res, job);
       else this.result(res, job);
       return;
     }
+    if (!inference) throw new Refused(404, `no route ${req.method} ${path}`);
     await this.inference(req, res);
   }
 
@@ -248,7 +257,9 @@ class Gateway {
 
   /** The deployment and the target after its segment, exactly as the client wrote it. */
   target(req) {
-    const match = /^\/([^/?]+)(.*)$/s.exec(req.url);
+    const prefix = this.choices.inferencePrefix;
+    const below = req.url.startsWith(`${prefix}/`) ? req.url.slice(prefix.length) : '';
+    const match = /^\/([^/?]+)(.*)$/s.exec(below);
     const deployment = match && match[1];
     const base = match && this.settings.deployments.get(deployment);
     if (!base) throw new Refused(404, `unknown deployment ${JSON.stringify(deployment || '')}`);
@@ -380,17 +391,20 @@ class Gateway {
 
   accept(req, res, deployment, forward) {
     const wanted = headerValues(req, 'x-inference-id');
-    const job = this.addJob(deployment, wanted.length ? validId(wanted) : crypto.randomUUID());
+    const job = this.addJob(deployment, wanted.length ? validId(wanted) : this.choices.newId());
     forward.headers = forward.headers.filter(([name]) => name.toLowerCase() !== 'x-inference-id');
     job.state = QUEUE;
-    setImmediate(() => this.run(job, forward));
+    setImmediate(() => this.run(job, forward).catch((err) => this.complete(job, gatewayMade(502, `the gateway failed to call the container: ${err.message}`))));
     const document = { Id: job.id, StatusPath: this.choices.statusPath(deployment, req), ResultPath: this.choices.resultPath(deployment, req) };
     sendJson(res, 202, document, { 'X-Inference-Id': job.id, Location: document.ResultPath });
   }
 
   async run(job, forward) {
     job.state = INFERENCE;
-    const stored = await this.fetch(forward);
+    this.complete(job, await this.fetch(forward));
+  }
+
+  complete(job, stored) {
     if (stored.madeByGateway) job.error = stored.message;
     else if (stored.status >= 400) job.error = `the container answered ${stored.status}`;
     job.result = stored;
@@ -479,12 +493,12 @@ function main(choices = CHOICES, { extraFlags = [], serve } = {}) {
   const args = parseArgs(process.argv.slice(2), ['port', 'host', 'deployment', 'container-timeout', ...extraFlags]);
   if (args.port === undefined) usage('--port is required');
   const gateway = new Gateway(settingsFrom(args), choices);
-  const servers = serve ? serve(gateway, args, { listen, port }) : [listen(gateway.listener(), args.host, port(args.port, '--port'))];
+  const servers = serve ? serve(gateway, args) : [listen(gateway.listener(), args.host, port(args.port, '--port'))];
   const stop = () => { servers.forEach((server) => server.close()); process.exit(0); };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
 }
 
-module.exports = { Gateway, CHOICES, STATUS_NAMES, MODES, SYNC, main, selectMode, splitOutsideQuotes, preferenceName, containerPrefer };
+module.exports = { Gateway, CHOICES, STATUS_NAMES, MODES, SYNC, main, listen, port, usage };
 
 if (require.main === module) main();

@@ -32,11 +32,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import dataclasses
 import json
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Coroutine
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import quote
 
 import httpx
@@ -130,6 +132,16 @@ class Stored:
     body: bytes
 
 
+@dataclass(frozen=True)
+class Forward:
+    """A request as it goes to the container."""
+
+    method: str
+    url: httpx.URL
+    headers: list[tuple[bytes, bytes]]
+    body: bytes
+
+
 @dataclass
 class Job:
     id: str
@@ -217,33 +229,36 @@ class Gateway:
         assert isinstance(exc, Refused)
         return error(exc.status, str(exc), exc.headers)
 
-    def container_url(self, request: Request) -> str:
+    def container_url(self, request: Request) -> httpx.URL:
         deployment = request.path_params["deployment"]
         base = self.settings.deployments.get(deployment)
         if base is None:
             raise Refused(404, f"unknown deployment {deployment!r}")
         path = "/" + request.path_params.get("path", "")  # decoded by the server: %2F is a slash now
-        return base.rstrip("/") + quote(path, safe=PATH_SAFE)
+        try:
+            return httpx.URL(base.rstrip("/") + quote(path, safe=PATH_SAFE), query=request.scope.get("query_string", b""))
+        except httpx.InvalidURL as exc:
+            raise Refused(400, f"the request target cannot be forwarded: {exc}") from None
 
     # ----- inference route
 
     async def inference(self, request: Request) -> Response:
         url = self.container_url(request)
-        query = request.scope.get("query_string", b"")
         prefer_lines = request.headers.getlist("prefer")
         mode = select_mode(prefer_lines)
         body = await self.read_body(request)
+
+        def forward(lines: list[str]) -> Forward:
+            return Forward(request.method, url, self.forward_headers(request, lines), body)
+
         if mode == SYNC:
-            headers = self.forward_headers(request, prefer_lines)
-            return await self.relay(request.method, url, query, headers, body)
+            return await self.relay(forward(prefer_lines))
         if mode == "respond-async-container":
-            headers = self.forward_headers(request, container_prefer(prefer_lines, "respond-async"))
-            return await self.relay(request.method, url, query, headers, body)
+            return await self.relay(forward(container_prefer(prefer_lines, "respond-async")))
         if mode == "respond-async-proxy":
-            headers = self.forward_headers(request, container_prefer(prefer_lines, "respond-async"))
-            self.start(self.deliver(request.method, url, query, headers, body))
+            self.start(self.deliver(forward(container_prefer(prefer_lines, "respond-async"))))
             return Response(status_code=202)
-        return await self.accept(request, url, query, body, container_prefer(prefer_lines, None))
+        return await self.accept(request, forward(container_prefer(prefer_lines, None)))
 
     async def read_body(self, request: Request) -> bytes:
         limit = self.settings.max_body
@@ -272,21 +287,22 @@ class Gateway:
         out += [(b"prefer", line.strip(" \t").encode("latin-1")) for line in prefer_lines]
         return out
 
-    def start(self, work) -> None:  # type: ignore[no-untyped-def]
+    def start(self, work: Coroutine[Any, Any, None]) -> None:
+        """Run `work` in the background, holding a reference so the task is not collected mid-way."""
         task = asyncio.create_task(work)
         self.running.add(task)
         task.add_done_callback(self.running.discard)
 
-    async def relay(self, method: str, url: str, query: bytes, headers, body: bytes) -> Response:  # type: ignore[no-untyped-def]
+    async def relay(self, forward: Forward) -> Response:
         """Send once and stream the container's answer back as it arrives."""
         assert self.client is not None
-        request = self.client.build_request(method, httpx.URL(url, query=query), headers=headers, content=body)
+        request = self.client.build_request(forward.method, forward.url, headers=forward.headers, content=forward.body)
         try:
             upstream = await self.client.send(request, stream=True)
         except httpx.TimeoutException as exc:
             return error(504, f"the container did not answer in time: {type(exc).__name__}")
         except httpx.HTTPError as exc:
-            return error(502, f"cannot reach the container: {type(exc).__name__}: {exc}")
+            return error(502, f"cannot reach the container: {type(exc).__name__}: {str(exc)[:200]}")
 
         async def pieces() -> AsyncIterator[bytes]:
             try:
@@ -299,13 +315,14 @@ class Gateway:
         response.raw_headers = relayed_headers(upstream.headers.raw)
         return response
 
-    async def fetch(self, method: str, url: str, query: bytes, headers, body: bytes) -> Stored:  # type: ignore[no-untyped-def]
+    async def fetch(self, forward: Forward) -> Stored:
         """Send once and read the whole answer within the container timeout; 502/504 of our own if none."""
         assert self.client is not None
         limit = self.settings.container_timeout
         try:
             async with asyncio.timeout(limit):
-                async with self.client.stream(method, httpx.URL(url, query=query), headers=headers, content=body) as answer:
+                async with self.client.stream(forward.method, forward.url, headers=forward.headers,
+                                              content=forward.body) as answer:
                     chunks, size = [], 0
                     async for chunk in answer.aiter_raw():
                         size += len(chunk)
@@ -316,30 +333,33 @@ class Gateway:
         except (TimeoutError, httpx.TimeoutException):
             return made(504, f"the container did not answer within {limit:g} s")
         except httpx.HTTPError as exc:
-            return made(502, f"the container could not be reached or broke off: {type(exc).__name__}: {exc}")
+            return made(502, f"the container could not be reached or broke off: {type(exc).__name__}: {str(exc)[:200]}")
 
-    async def deliver(self, method: str, url: str, query: bytes, headers, body: bytes) -> None:  # type: ignore[no-untyped-def]
+    async def deliver(self, forward: Forward) -> None:
         """respond-async-proxy: one delivery, never retried (the container may have it already)."""
         async with self.slots:
-            await self.fetch(method, url, query, headers, body)
+            await self.fetch(forward)
 
     # ----- respond-async
 
-    async def accept(self, request: Request, url: str, query: bytes, body: bytes, prefer_lines: list[str]) -> Response:
+    async def accept(self, request: Request, forward: Forward) -> Response:
         deployment = request.path_params["deployment"]
         wanted = request.headers.getlist(ID_HEADER)
         job = self.jobs.add(deployment, valid_id(wanted) if wanted else str(uuid.uuid4()))
-        headers = [(n, v) for n, v in self.forward_headers(request, prefer_lines) if n.lower() != b"x-inference-id"]
+        headers = [(n, v) for n, v in forward.headers if n.lower() != b"x-inference-id"]
         job.state = 1
-        self.start(self.run(job, request.method, url, query, headers, body))
+        self.start(self.run(job, dataclasses.replace(forward, headers=headers)))
         document = {"Id": job.id, "StatusPath": f"/status/{deployment}", "ResultPath": f"/result/{deployment}"}
         return JSONResponse(document, status_code=202,
                             headers={"X-Inference-Id": job.id, "Location": document["ResultPath"]})
 
-    async def run(self, job: Job, method: str, url: str, query: bytes, headers, body: bytes) -> None:  # type: ignore[no-untyped-def]
-        async with self.slots:
-            job.state = 2
-            stored = await self.fetch(method, url, query, headers, body)
+    async def run(self, job: Job, forward: Forward) -> None:
+        try:
+            async with self.slots:
+                job.state = 2
+                stored = await self.fetch(forward)
+        except Exception as exc:  # noqa: BLE001 - whatever went wrong, the job must reach Completed
+            stored = made(502, f"the gateway failed to call the container: {type(exc).__name__}: {exc}")
         if isinstance(stored, Made):
             job.error = stored.message
         elif stored.status >= 400:
