@@ -215,9 +215,19 @@ class Gateway {
    * @param choices  the legal choices (CHOICES, or a variant's)
    */
   constructor(settings, choices = CHOICES) {
-    this.settings = { syncTimeout: 300, maxBody: 32 * MiB, maxResult: 32 * MiB, maxRecords: 10000, ...settings };
+    this.settings = {
+      syncTimeout: 300,
+      maxBody: 32 * MiB,
+      maxResult: 32 * MiB,
+      maxRecords: 10000,
+      maxStoredBytes: 256 * MiB, // of results; past it the oldest completed requests are forgotten
+      maxBackground: 1024, // calls accepted but not finished (each holds its body); past it 503
+      ...settings,
+    };
     this.choices = choices;
-    this.jobs = new Map(); // `${deployment}\n${id}` -> job
+    this.jobs = new Map(); // `${deployment}\n${id}` -> job, oldest first
+    this.storedBytes = 0;
+    this.background = 0;
   }
 
   /** A request listener serving the inference routes and/or the status and result routes. */
@@ -271,12 +281,16 @@ class Gateway {
     const { deployment, base, target } = this.target(req);
     const lines = headerValues(req, 'prefer');
     const mode = this.choices.selectMode(lines);
+    if ((mode === 'respond-async' || mode === 'respond-async-proxy') && this.background >= this.settings.maxBackground) {
+      throw new Refused(503, `${this.background} background requests are in progress; try again later`, { 'Retry-After': '1' });
+    }
     const body = await readBody(req, this.settings.maxBody);
     const forward = (preferLines) => ({ method: req.method, base, target, body, headers: this.forwardHeaders(req, preferLines) });
     if (mode === SYNC) return this.relay(res, forward(lines));
     if (mode === 'respond-async-container') return this.relay(res, forward(containerPrefer(lines, 'respond-async')));
     if (mode === 'respond-async-proxy') {
-      this.fetch(forward(containerPrefer(lines, 'respond-async'))).catch(() => {}); // one delivery, never retried
+      this.background += 1; // one delivery, never retried (the container may have it already)
+      this.fetch(forward(containerPrefer(lines, 'respond-async'))).finally(() => { this.background -= 1; });
       res.writeHead(202, { 'Content-Length': 0 });
       res.end();
       return undefined;
@@ -379,10 +393,9 @@ class Gateway {
   addJob(deployment, id) {
     const key = `${deployment}\n${id}`;
     if (this.jobs.has(key)) throw new Refused(409, `X-Inference-Id ${JSON.stringify(id)} is already in use for deployment ${JSON.stringify(deployment)}`);
+    this.forgetOldest(() => this.jobs.size >= this.settings.maxRecords);
     if (this.jobs.size >= this.settings.maxRecords) {
-      const oldestDone = [...this.jobs].find(([, job]) => job.state === COMPLETED); // Map keeps insertion order
-      if (!oldestDone) throw new Refused(503, `${this.settings.maxRecords} requests are in progress; try again later`, { 'Retry-After': '1' });
-      this.jobs.delete(oldestDone[0]);
+      throw new Refused(503, `${this.settings.maxRecords} requests are in progress; try again later`, { 'Retry-After': '1' });
     }
     const job = { id, deployment, state: INITIALIZED, error: null, result: null };
     this.jobs.set(key, job);
@@ -394,7 +407,10 @@ class Gateway {
     const job = this.addJob(deployment, wanted.length ? validId(wanted) : this.choices.newId());
     forward.headers = forward.headers.filter(([name]) => name.toLowerCase() !== 'x-inference-id');
     job.state = QUEUE;
-    setImmediate(() => this.run(job, forward).catch((err) => this.complete(job, gatewayMade(502, `the gateway failed to call the container: ${err.message}`))));
+    this.background += 1;
+    setImmediate(() => this.run(job, forward)
+      .catch((err) => this.complete(job, gatewayMade(502, `the gateway failed to call the container: ${err.message}`)))
+      .finally(() => { this.background -= 1; }));
     const document = { Id: job.id, StatusPath: this.choices.statusPath(deployment, req), ResultPath: this.choices.resultPath(deployment, req) };
     sendJson(res, 202, document, { 'X-Inference-Id': job.id, Location: document.ResultPath });
   }
@@ -409,6 +425,19 @@ class Gateway {
     else if (stored.status >= 400) job.error = `the container answered ${stored.status}`;
     job.result = stored;
     job.state = COMPLETED;
+    this.storedBytes += stored.body.length;
+    this.forgetOldest(() => this.storedBytes > this.settings.maxStoredBytes, job);
+  }
+
+  /** Forget completed requests, oldest first (never `keep`), while `needed()` says so. */
+  forgetOldest(needed, keep = null) {
+    for (const [key, job] of this.jobs) {
+      if (!needed()) return;
+      if (job.state === COMPLETED && job !== keep) {
+        this.jobs.delete(key);
+        this.storedBytes -= job.result.body.length;
+      }
+    }
   }
 
   // ----- status and result

@@ -36,7 +36,7 @@ import dataclasses
 import json
 import time
 import uuid
-from collections.abc import AsyncIterator, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
@@ -73,7 +73,12 @@ class Settings:
     max_body: int = 32 * MiB
     max_result: int = 32 * MiB
     max_records: int = 10_000
+    #: bytes of stored results; past it the oldest completed requests are forgotten
+    max_stored_bytes: int = 256 * MiB
+    #: container calls at once (the rest wait, status Queue)
     max_jobs: int = 256
+    #: background calls accepted but not finished (each holds its body); past it submissions get 503
+    max_background: int = 1024
 
 
 # ---------------------------------------------------------------- Prefer
@@ -153,23 +158,38 @@ class Job:
 
 
 class Jobs:
-    """Respond-async jobs by (deployment, Id), at most `limit`; the oldest completed go first when full."""
+    """Respond-async jobs by (deployment, Id): at most `limit` of them and `max_bytes` of results;
+    the oldest completed ones are forgotten first."""
 
-    def __init__(self, limit: int) -> None:
+    def __init__(self, limit: int, max_bytes: int) -> None:
         self.limit = limit
-        self.items: dict[tuple[str, str], Job] = {}
+        self.max_bytes = max_bytes
+        self.stored_bytes = 0
+        self.items: dict[tuple[str, str], Job] = {}  # insertion order: oldest first
 
     def add(self, deployment: str, job_id: str) -> Job:
         key = (deployment, job_id)
         if key in self.items:
             raise Refused(409, f"X-Inference-Id {job_id!r} is already in use for deployment {deployment!r}")
+        self.forget_oldest(lambda: len(self.items) >= self.limit)
         if len(self.items) >= self.limit:
-            done = [k for k, job in self.items.items() if job.result is not None]
-            if not done:
-                raise Refused(503, f"{self.limit} requests are in progress; try again later", {"Retry-After": "1"})
-            del self.items[min(done, key=lambda k: self.items[k].created)]
+            raise Refused(503, f"{self.limit} requests are in progress; try again later", {"Retry-After": "1"})
         job = self.items[key] = Job(job_id, deployment)
         return job
+
+    def complete(self, job: Job, result: Stored, error: str | None) -> None:
+        job.result, job.error, job.state = result, error, 3
+        self.stored_bytes += len(result.body)
+        self.forget_oldest(lambda: self.stored_bytes > self.max_bytes, keep=job)
+
+    def forget_oldest(self, needed: Callable[[], bool], keep: Job | None = None) -> None:
+        """Forget completed requests, oldest first (never `keep`), while `needed()` says so."""
+        for key, job in list(self.items.items()):
+            if not needed():
+                return
+            if job.result is not None and job is not keep:
+                del self.items[key]
+                self.stored_bytes -= len(job.result.body)
 
     def get(self, deployment: str, job_id: str) -> Job | None:
         return self.items.get((deployment, job_id))
@@ -195,7 +215,7 @@ def valid_id(values: list[str]) -> str:
 class Gateway:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.jobs = Jobs(settings.max_records)
+        self.jobs = Jobs(settings.max_records, settings.max_stored_bytes)
         self.running: set[asyncio.Task] = set()
         self.slots = asyncio.Semaphore(settings.max_jobs)
         self.client: httpx.AsyncClient | None = None
@@ -246,6 +266,9 @@ class Gateway:
         url = self.container_url(request)
         prefer_lines = request.headers.getlist("prefer")
         mode = select_mode(prefer_lines)
+        if mode in ("respond-async", "respond-async-proxy") and len(self.running) >= self.settings.max_background:
+            raise Refused(503, f"{len(self.running)} background requests are in progress; try again later",
+                          {"Retry-After": "1"})
         body = await self.read_body(request)
 
         def forward(lines: list[str]) -> Forward:
@@ -359,13 +382,12 @@ class Gateway:
                 job.state = 2
                 stored = await self.fetch(forward)
         except Exception as exc:  # noqa: BLE001 - whatever went wrong, the job must reach Completed
-            stored = made(502, f"the gateway failed to call the container: {type(exc).__name__}: {exc}")
+            stored = made(502, f"the gateway failed to call the container: {type(exc).__name__}: {str(exc)[:200]}")
         if isinstance(stored, Made):
-            job.error = stored.message
-        elif stored.status >= 400:
-            job.error = f"the container answered {stored.status}"
-        job.result = stored
-        job.state = 3
+            error = stored.message
+        else:
+            error = f"the container answered {stored.status}" if stored.status >= 400 else None
+        self.jobs.complete(job, stored, error)
 
     # ----- status and result
 
