@@ -2,7 +2,7 @@
 
 Test-side only. The gateways themselves share no code with the project;
 this launcher runs them the way the project's tests run every server
-(`conformance.launcher.ManagedServer` on a free loopback port, stopped with
+(`conformance.runs.launcher.ManagedServer` on a free loopback port, stopped with
 its whole process group). Each gateway serves two deployments, `mock` and
 `other`, both routed to the given mock container, so GW-SEC-01 is judged.
 
@@ -21,7 +21,7 @@ from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from conformance.launcher import ManagedServer, free_port, python_command
+from conformance.runs.launcher import ManagedServer, free_port, python_command
 
 __all__ = ["Endpoints", "LegalGateway", "LEGAL_GATEWAYS", "CONTAINER_TIMEOUT", "NGINX", "nginx_config"]
 

@@ -13,10 +13,10 @@ from collections.abc import Iterator
 
 import pytest
 
-from conformance import catalogue
-from conformance.api import run_suite
-from conformance.launcher import ManagedServer
-from conformance.reports.model import ResultDocument
+from conformance.contract import catalogue
+from conformance.runs.gateway.run import run_suite
+from conformance.runs.launcher import ManagedServer
+from conformance.judge.model import ResultDocument
 from tests.conftest import start_mock
 from tests.legal.gateways import LEGAL_GATEWAYS, LegalGateway
 
