@@ -41,8 +41,9 @@ __all__ = [
 WAIT_MARGIN = 10.0
 #: Characters of an unexpected body quoted in a MockError.
 EXCERPT = 200
-#: The request extension that says why a call was made (for a transport that records exchanges).
-PURPOSE = "mock_container.purpose"
+#: The request extension that says why a call was made, for a transport that records exchanges
+#: (the suite's recording transport reads the same key; httpx passes unknown extensions through).
+PURPOSE = "purpose"
 
 T = TypeVar("T")
 
@@ -104,6 +105,17 @@ class Message:
     def header_values(self, name: str) -> list[str]:
         name = name.lower()
         return [value for key, value in self.headers if key.lower() == name]
+
+    @property
+    def content_type(self) -> str | None:
+        values = self.header_values("content-type")
+        return values[0] if values else None
+
+    def describe(self) -> str:
+        """One line: what arrived, as a failure message quotes it."""
+        query = f"?{self.query}" if self.query else ""
+        return (f"{self.method} {self.path}{query} (body {self.body_size} bytes, Content-Type {self.content_type!r}, "
+                f"Prefer {self.header_values('prefer')!r})")
 
     @staticmethod
     def _common(data: Mapping[str, Any]) -> dict[str, Any]:

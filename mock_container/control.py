@@ -19,7 +19,7 @@ from starlette.routing import Route
 
 from .behaviour import BehaviourError
 from .info import INSTANCE_HEADER, info_json
-from .journal import ANY_KEY, Delivery, Page, Recorder
+from .journal import ANY_KEY, Delivery, Page, Ring
 from .scenarios import ScenarioLimitError
 from .state import MockState
 from .wire import NO_BODY_STATUSES, dump_json
@@ -117,7 +117,7 @@ async def _encode_answer(field: str, page: Page, extra: dict[str, Any]) -> bytes
     return b"".join(parts)
 
 
-def _position(store: Recorder, page: Page, since: int, instance: str) -> dict[str, Any]:
+def _position(store: Ring, page: Page, since: int, instance: str) -> dict[str, Any]:
     """What every list and wait answer says besides its records: where the store stands,
     what it no longer holds, and where the next page starts."""
     return {
@@ -182,7 +182,7 @@ def build_control_app(state: MockState) -> Starlette:
         limit = _param(request, "limit", int, default_page, 1, settings.journal_size)
         return after, count, timeout, max(limit, count), since_param(request, after)
 
-    def list_route(store: Recorder, key_param: str, field: str) -> Callable[[Request], Awaitable[Response]]:
+    def list_route(store: Ring, key_param: str, field: str) -> Callable[[Request], Awaitable[Response]]:
         """GET a store's records for one key: the journal and the sink answer alike."""
         async def endpoint(request: Request) -> Response:
             try:
@@ -194,7 +194,7 @@ def build_control_app(state: MockState) -> Starlette:
             return Response(body, media_type="application/json")
         return endpoint
 
-    def wait_route(store: Recorder, key_param: str, field: str) -> Callable[[Request], Awaitable[Response]]:
+    def wait_route(store: Ring, key_param: str, field: str) -> Callable[[Request], Awaitable[Response]]:
         """Long-poll a store until `count` records for one key arrived, or the timeout."""
         async def endpoint(request: Request) -> Response:
             try:

@@ -15,7 +15,7 @@ from conformance.contract.prefer import Mode, select_mode
 
 from . import faults
 from .behaviour import Behaviour, BehaviourError
-from .journal import RequestRecord
+from .journal import Arrival
 from .outcome import Outcome, decide
 from .state import MockState
 from .tasks import TaskResult
@@ -106,8 +106,8 @@ class InferenceSide:
         finally:
             gate.leave()
 
-    def _record(self, scope, path: str, body: bytes, prefer: list[str], correlation: str | None) -> RequestRecord:
-        record = RequestRecord(
+    def _record(self, scope, path: str, body: bytes, prefer: list[str], correlation: str | None) -> Arrival:
+        record = Arrival(
             time.time(), correlation, scope["method"], path, scope["query_string"].decode("latin-1"),
             scope["headers"], body, self.state.settings.body_keep, ", ".join(prefer) if prefer else None,
         )
@@ -127,7 +127,7 @@ class InferenceSide:
 
     # --- answering a valid request
 
-    async def _answer(self, scope, receive, send, b: Behaviour, record: RequestRecord, prefer: list[str]) -> None:
+    async def _answer(self, scope, receive, send, b: Behaviour, record: Arrival, prefer: list[str]) -> None:
         call = self.state.counters.next(b.counter_key()) if b.fields else 1
         outcome = decide(b, call, self.state.settings.max_delay, lambda: dump_json(record.echo_json()))
         record.delay = outcome.delay
@@ -160,7 +160,7 @@ class InferenceSide:
         await send_bytes(send, outcome.status, outcome.body, outcome.content_type, outcome.headers)
         return outcome.body, outcome.content_type
 
-    async def _fault(self, fault: str, transport, receive, send, record: RequestRecord) -> None:
+    async def _fault(self, fault: str, transport, receive, send, record: Arrival) -> None:
         if transport is None:
             # Only when run under a server without the transport extension.
             record.status = 501
@@ -169,7 +169,7 @@ class InferenceSide:
         self.state.stats.faults += 1
         await faults.perform_fault(fault, transport, receive, self.state.settings.max_delay)
 
-    async def _answer_async(self, send, b: Behaviour, outcome: Outcome, record: RequestRecord,
+    async def _answer_async(self, send, b: Behaviour, outcome: Outcome, record: Arrival,
                             received: float) -> None:
         """`Prefer: respond-async` to an async-aware container: 202 now, work later."""
         task_id = None
@@ -181,7 +181,7 @@ class InferenceSide:
             await send_json(send, 202, {"status": "accepted"})
         self.state.background.spawn(self._work_later(b, outcome, record, task_id, received))
 
-    async def _work_later(self, b: Behaviour, outcome: Outcome, record: RequestRecord, task_id: str | None,
+    async def _work_later(self, b: Behaviour, outcome: Outcome, record: Arrival, task_id: str | None,
                           received: float) -> None:
         if outcome.delay:
             await _sleep_since(received, outcome.delay)
@@ -194,7 +194,7 @@ class InferenceSide:
             self.state.tasks.complete(task_id, TaskResult(outcome.status, headers, body))
         self._webhook(b, outcome, record, body, content_type, task_id)
 
-    def _webhook(self, b: Behaviour, outcome: Outcome, record: RequestRecord, body: bytes,
+    def _webhook(self, b: Behaviour, outcome: Outcome, record: Arrival, body: bytes,
                  content_type: str, task_id: str | None = None) -> None:
         if b.webhook_url is None:
             return
@@ -204,7 +204,7 @@ class InferenceSide:
             retries=b.webhook_retries, backoff=b.webhook_backoff, secret=b.webhook_secret,
         ))
 
-    async def _serve_task(self, send, record: RequestRecord, task_id: str) -> None:
+    async def _serve_task(self, send, record: Arrival, task_id: str) -> None:
         if task_id not in self.state.tasks:
             record.status = 404
             await send_json(send, 404, {"error": "unknown task", "task_id": task_id})

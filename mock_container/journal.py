@@ -1,6 +1,6 @@
 """Bounded records of what arrived, indexed by a key, with long-poll waits.
 
-The same `Recorder` keeps the journal of inference requests (keyed by
+The same `Ring` keeps the journal of inference requests (keyed by
 correlation) and the webhook sink's deliveries (keyed by sink key). Appends
 and evictions are O(1); a waiter is woken by the append that completes its
 count (futures, no polling).
@@ -23,7 +23,7 @@ from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["Recorder", "Record", "RequestRecord", "Delivery", "Page", "ANY_KEY"]
+__all__ = ["Ring", "Message", "Arrival", "Delivery", "Page", "ANY_KEY"]
 
 #: Query every key (a query without `correlation` / `key`).
 ANY_KEY: Hashable = object()
@@ -33,11 +33,11 @@ def _decode_headers(headers: list[tuple[bytes, bytes]]) -> list[list[str]]:
     return [[name.decode("latin-1"), value.decode("latin-1")] for name, value in headers]
 
 
-def _seq(record: "Record") -> int:
+def _seq(record: "Message") -> int:
     return record.seq
 
 
-class Record:
+class Message:
     """What every record keeps of a message: kept bytes are a prefix of the body.
 
     `cost` is what it counts against the byte budget: every byte it holds of
@@ -50,7 +50,7 @@ class Record:
 
     def __init__(self, time: float, key: str | None, method: str, path: str, query: str,
                  headers: list[tuple[bytes, bytes]], body: bytes, keep: int) -> None:
-        self.seq = 0  # set by Recorder.add
+        self.seq = 0  # set by Ring.add
         self.time = time
         self.key = key
         self.method = method
@@ -63,7 +63,7 @@ class Record:
         self.kept = body[:keep] if self.body_truncated else body
         self.cost = (len(self.kept) + len(method) + len(path) + len(query)
                      + sum(len(name) + len(value) for name, value in headers))
-        self.instance = ""  # set by Recorder.add: the mock that holds it
+        self.instance = ""  # set by Ring.add: the mock that holds it
 
     def message_json(self) -> dict[str, Any]:
         return {
@@ -78,14 +78,14 @@ class Record:
         }
 
 
-class RequestRecord(Record):
+class Arrival(Message):
     """An inference-side request; `key` is its correlation."""
 
     __slots__ = ("prefer", "behaviour", "error", "status", "delay")
 
     def __init__(self, time: float, key: str | None, method: str, path: str, query: str,
                  headers: list[tuple[bytes, bytes]], body: bytes, keep: int, prefer: str | None) -> None:
-        Record.__init__(self, time, key, method, path, query, headers, body, keep)
+        Message.__init__(self, time, key, method, path, query, headers, body, keep)
         self.prefer = prefer
         self.behaviour: dict[str, Any] | None = None
         self.error: dict[str, Any] | None = None
@@ -107,7 +107,7 @@ class RequestRecord(Record):
         return out
 
 
-class Delivery(Record):
+class Delivery(Message):
     """A webhook delivery recorded by the sink; `key` is the sink key."""
 
     __slots__ = ("status",)
@@ -124,7 +124,7 @@ class Delivery(Record):
 class Page:
     """Records read oldest first, and whether more matched after the last of them."""
 
-    records: list[Record]
+    records: list[Message]
     more: bool
 
     @property
@@ -133,7 +133,7 @@ class Page:
         return self.records[-1].seq if self.more and self.records else None
 
 
-def json_size(record: Record) -> int:
+def json_size(record: Message) -> int:
     """About how many bytes the record's JSON takes: base64 grows the body by a third."""
     return record.cost + len(record.kept) // 3 + 8 * len(record.headers) + 256
 
@@ -146,7 +146,7 @@ class _Waiter:
         self.future = future
 
 
-class Recorder:
+class Ring:
     """A ring buffer of records bounded by count and by the bytes they hold."""
 
     def __init__(self, size: int, byte_budget: int, instance: str = "") -> None:
@@ -154,8 +154,8 @@ class Recorder:
         self.byte_budget = byte_budget
         self.instance = instance
         self.last_seq = 0  # never reset, so `after=` stays meaningful across clears
-        self._ring: deque[Record] = deque()
-        self._by_key: dict[Any, deque[Record]] = {}
+        self._ring: deque[Message] = deque()
+        self._by_key: dict[Any, deque[Message]] = {}
         self._waiters: dict[Any, list[_Waiter]] = {}
         self._bytes = 0
 
@@ -180,7 +180,7 @@ class Recorder:
         """How many records with a sequence number above `seq` are no longer held."""
         return max(0, self.first_seq - 1 - seq)
 
-    def add(self, record: Record) -> int:
+    def add(self, record: Message) -> int:
         self.last_seq += 1
         record.seq = self.last_seq
         record.instance = self.instance
@@ -211,11 +211,11 @@ class Recorder:
             if waiter.missing <= 0 and not waiter.future.done():
                 waiter.future.set_result(None)
 
-    def _source(self, key: Any) -> Sequence[Record]:
+    def _source(self, key: Any) -> Sequence[Message]:
         return self._ring if key is ANY_KEY else self._by_key.get(key, ())
 
     @staticmethod
-    def _start(source: Sequence[Record], after: int) -> int:
+    def _start(source: Sequence[Message], after: int) -> int:
         """Index of the first record with seq > `after` (sequence numbers ascend in every deque)."""
         return bisect.bisect_right(source, after, key=_seq)
 
@@ -231,7 +231,7 @@ class Recorder:
         source = self._source(key)
         start = self._start(source, after)
         stop = len(source) if limit is None else min(len(source), start + limit)
-        records: list[Record] = []
+        records: list[Message] = []
         size = 0
         for record in itertools.islice(source, start, stop):
             size += json_size(record)

@@ -10,7 +10,7 @@ from .behaviour import BehaviourParser
 from .capacity import Gate
 from .counters import CallCounter
 from .info import new_instance_id
-from .journal import Recorder
+from .journal import Ring
 from .scenarios import ScenarioStore
 from .settings import Settings
 from .stats import Stats
@@ -29,8 +29,8 @@ class MockState:
         s = self.settings
         self.instance = new_instance_id()  # kept by reset: the same process is the same instance
         self.stats = Stats()
-        self.journal = Recorder(s.journal_size, s.journal_bytes, self.instance)
-        self.sink = Recorder(s.journal_size, s.journal_bytes, self.instance)
+        self.journal = Ring(s.journal_size, s.journal_bytes, self.instance)
+        self.sink = Ring(s.journal_size, s.journal_bytes, self.instance)
         self.scenarios = ScenarioStore()
         self.parser = BehaviourParser(s, self.scenarios)
         self.counters = CallCounter()

@@ -1,6 +1,6 @@
 """Webhook calls the mock makes after processing: allowlist, signature,
 retries with doubling backoff. (The sink that records deliveries is a
-control route over a journal `Recorder`: see control.py.)"""
+control route over a journal `Ring`: see control.py.)"""
 
 from __future__ import annotations
 

@@ -4,7 +4,7 @@ Every request goes through a recording client (conformance.http.recording),
 so this class only shapes requests: the extra headers of the run (e.g.
 Authorization) on every request unless the check sets its own, the URL
 below the base, the per-request timeout. A request that gets no answer
-raises `GatewayError`, a `Failure`: a gateway that does not answer fails
+raises `NoAnswer`, a `Failure`: a gateway that does not answer fails
 the requirement being judged.
 """
 
@@ -20,7 +20,7 @@ from conformance.http.recording import CHUNKS, PURPOSE, RECORDS, describe_error,
 from conformance.http.wire import RAW_HEADERS
 from conformance.judge.verdicts import Failure
 
-__all__ = ["GatewayClient", "GatewayError", "StreamedResponse", "HeaderList"]
+__all__ = ["GatewayClient", "NoAnswer", "StreamedResponse", "HeaderList"]
 
 HeaderList = Sequence[tuple[str, str]]
 
@@ -30,7 +30,7 @@ CLOSED_EARLY = (httpx.ReadError, httpx.RemoteProtocolError, httpx.WriteError)
 IDEMPOTENT = frozenset({"GET", "HEAD"})
 
 
-class GatewayError(Failure):
+class NoAnswer(Failure):
     """The gateway did not answer a request (connection refused, reset, timeout...)."""
 
 
@@ -73,7 +73,7 @@ class GatewayClient:
         return request
 
     async def _send(self, request: httpx.Request, *, stream: bool = False, retry: bool = True) -> httpx.Response:
-        """Send; GatewayError when there is no answer.
+        """Send; NoAnswer when there is no answer.
 
         A GET or HEAD whose connection closed before any answer goes once
         more on a fresh connection (both tries are recorded); a gateway that
@@ -86,7 +86,7 @@ class GatewayClient:
             except httpx.HTTPError as exc:
                 if attempt < tries and isinstance(exc, CLOSED_EARLY):
                     continue
-                raise GatewayError(
+                raise NoAnswer(
                     f"the gateway gave no answer to {request.method} {request.url}: {describe_error(exc)}",
                     expected="an HTTP response", actual=describe_error(exc),
                     exchanges=[record.seq for record in request.extensions.get(RECORDS, [])],
@@ -106,7 +106,7 @@ class GatewayClient:
         try:
             body = await response.aread()
         except httpx.HTTPError as exc:
-            raise GatewayError(
+            raise NoAnswer(
                 f"the gateway gave no complete answer to {method} {request.url}: {describe_error(exc)}",
                 expected="an HTTP response", actual=describe_error(exc),
                 exchanges=[record.seq for record in request.extensions[RECORDS]],

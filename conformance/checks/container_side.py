@@ -29,7 +29,7 @@ import httpx
 from conformance.checks import check
 from conformance.judge.container_config import ContainerConfig
 from conformance.checks.container_context import ContainerContext
-from conformance.checks.client import GatewayError
+from conformance.checks.client import NoAnswer
 from conformance.judge.verdicts import Blocked, Failure, NotApplicable, expect, show
 
 __all__ = ["UNKNOWN_PREFER", "MALFORMED_JSON", "identifier_fields"]
@@ -87,7 +87,7 @@ async def ask(
     try:
         response = await ctx.container.request(method, ctx.container.url(path), headers=all_headers, content=body,
                                                purpose=purpose)
-    except GatewayError as exc:
+    except NoAnswer as exc:
         raise Failure(f"the container gave no answer to {method} {path} ({purpose}): {exc.actual}",
                       expected="an HTTP response", actual=exc.actual, exchanges=exc.exchanges) from None
     return Answer(response, ctx.clock() - started)

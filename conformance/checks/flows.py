@@ -8,12 +8,11 @@ so a broken submission shows up once (under its own ID), not as a cascade.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qsl, urljoin
+from urllib.parse import urljoin
 
 import httpx
 
@@ -21,6 +20,7 @@ from conformance.contract import prefer
 from conformance.checks.context import CheckContext
 from conformance.checks.client import GatewayClient
 from conformance.checks.instrument import InstrumentError, JournalEntry, MockControl
+from conformance.judge.unchanged import RequestShape, differences
 from conformance.judge.verdicts import Blocked, Failure, show
 
 __all__ = [
@@ -357,33 +357,19 @@ def prefer_names(entry: JournalEntry) -> list[str]:
     return [p.key for p in prefer.parse(entry.header_values("prefer"))]
 
 
-def _pairs(query: str | None) -> list[tuple[str, str]]:
-    return parse_qsl(query or "", keep_blank_values=True)
+def arrived_shape(entry: JournalEntry) -> RequestShape:
+    """What reached the container, in the terms of the one "unchanged" rule."""
+    return RequestShape(entry.method, entry.path, entry.query, entry.body_size, entry.body_sha256, entry.content_type,
+                        entry.headers)
 
 
-def request_mismatches(entry: JournalEntry, sent: Sent) -> list[str]:
-    """How the request the container got differs from the one sent (method, path, query, body, Content-Type).
+def sent_shape(sent: Sent, headers: Sequence[tuple[str, str]] = ()) -> RequestShape:
+    return RequestShape.sent(sent.method, sent.path, sent.query, sent.body, sent.content_type, headers)
 
-    The query is compared as its decoded name/value pairs in order, so a
-    gateway that re-encodes an equivalent query (e.g. `%2C` for `,`) passes.
-    """
-    problems = []
-    if entry.raw.get("method") != sent.method:
-        problems.append(f"method {entry.raw.get('method')!r} instead of {sent.method!r}")
-    if entry.raw.get("path") != sent.path:
-        problems.append(f"path {entry.raw.get('path')!r} instead of {sent.path!r}")
-    if _pairs(entry.raw.get("query")) != _pairs(sent.query):
-        problems.append(f"query {entry.raw.get('query')!r} instead of {sent.query!r}")
-    digest = hashlib.sha256(sent.body).hexdigest()
-    if entry.raw.get("body_size") != len(sent.body) or entry.raw.get("body_sha256") != digest:
-        problems.append(
-            f"body of {entry.raw.get('body_size')} bytes (sha256 {str(entry.raw.get('body_sha256'))[:12]}…) "
-            f"instead of {len(sent.body)} bytes (sha256 {digest[:12]}…)"
-        )
-    got_type = entry.content_type
-    if sent.content_type is not None and (got_type or "").strip() != sent.content_type:
-        problems.append(f"Content-Type {got_type!r} instead of {sent.content_type!r}")
-    return problems
+
+def request_mismatches(entry: JournalEntry, sent: Sent, headers: Sequence[tuple[str, str]] = ()) -> list[str]:
+    """How the request the container got differs from the one sent (conformance.judge.unchanged says how)."""
+    return differences(sent_shape(sent, headers), arrived_shape(entry), [name for name, _ in headers])
 
 
 #: async submissions per check whose container side is looked up for the report's timelines

@@ -9,9 +9,8 @@ target's fault and never a pass.
 
 from __future__ import annotations
 
-import base64
 import json
-from dataclasses import dataclass
+from collections.abc import Awaitable
 from typing import Any
 from urllib.parse import quote
 
@@ -19,47 +18,19 @@ import httpx
 
 from conformance.http.recording import PURPOSE, describe_error
 from conformance.http.records import ExchangeRecord, MockEntryRecord
+from conformance.judge.verdicts import Blocked
+from mock_container.client import AsyncMockClient, Delivery, JournalEntry, MockError, Page
 
-__all__ = ["InstrumentError", "JournalEntry", "MockControl", "SinkClient", "instrument_get", "annotate_mock_entries"]
+__all__ = ["InstrumentError", "JournalGap", "JournalEntry", "MockControl", "SinkClient", "instrument_get",
+           "annotate_mock_entries"]
 
 
 class InstrumentError(RuntimeError):
-    """The suite could not talk to one of its instruments (the mock container's control API, the webhook sink)."""
+    """The suite could not use one of its instruments (the mock container's control API, a webhook sink)."""
 
 
-@dataclass
-class JournalEntry:
-    """One request as the mock container received it (docs/mock-container.md)."""
-
-    raw: dict[str, Any]
-
-    def __getattr__(self, name: str) -> Any:
-        try:
-            return self.raw[name]
-        except KeyError:
-            raise AttributeError(name) from None
-
-    def header_values(self, name: str) -> list[str]:
-        """Every value of header `name`, one per header line, as received."""
-        name = name.lower()
-        return [value for key, value in self.raw.get("headers") or [] if key.lower() == name]
-
-    @property
-    def body(self) -> bytes:
-        """The body as the journal kept it (possibly truncated: see `body_truncated`)."""
-        return base64.b64decode(self.raw.get("body_base64") or "")
-
-    @property
-    def content_type(self) -> str | None:
-        values = self.header_values("content-type")
-        return values[0] if values else None
-
-    def describe(self) -> str:
-        return (
-            f"{self.raw.get('method')} {self.raw.get('path')}?{self.raw.get('query') or ''} "
-            f"(body {self.raw.get('body_size')} bytes, Content-Type {self.content_type!r}, "
-            f"Prefer {self.header_values('prefer')!r})"
-        )
+class JournalGap(Blocked):
+    """The mock's journal no longer holds every entry since the run began: what needed them is not judged."""
 
 
 def mock_entries(data: Any) -> list[MockEntryRecord] | None:
@@ -94,43 +65,53 @@ def annotate_mock_entries(record: ExchangeRecord, body: bytes) -> None:
 
 
 class MockControl:
-    """The mock container's control API, recorded into one check's transcript."""
+    """The mock container's control API as checks use it: the mock's own client, answers judged for gaps.
 
-    def __init__(self, client: httpx.AsyncClient, base: str) -> None:
-        self._client = client
-        self.base = base.rstrip("/")
+    `journal_since` and `sink_since` are where the journal and the webhook
+    sink stood when the run began (read by the pre-flight): an answer saying
+    that records after that were evicted (a full ring, a reset) means an
+    arrival or a duplicate may have gone unseen, so the check that asked is
+    not judged (`JournalGap`), never passed. Unknown positions (None) judge
+    no gaps.
+    """
+
+    def __init__(self, client: AsyncMockClient, *, journal_since: int | None = None,
+                 sink_since: int | None = None) -> None:
+        self.client = client
+        self.journal_since = journal_since
+        self.sink_since = sink_since
 
     def webhook_url(self, key: str) -> str:
         """Where the mock's webhook sink records deliveries under `key`."""
-        return f"{self.base}/_mock/webhooks/{quote(key, safe='')}"
+        return self.client.sink_url(key)
 
-    async def _get(self, path: str, params: dict[str, Any], wait: float, purpose: str) -> dict[str, Any]:
-        response = await instrument_get(self._client, "the mock container's control API", self.base + path, params,
-                                        wait, purpose)
-        return response.json()
+    async def _page(self, call: Awaitable[Page], since: int | None) -> Page:
+        try:
+            page = await call
+        except MockError as exc:
+            raise InstrumentError(str(exc)) from None
+        if since is not None and page.partial:
+            raise JournalGap(
+                f"not judged: the mock container evicted {page.evicted_since} journal entr"
+                f"{'y' if page.evicted_since == 1 else 'ies'} written since the run began (journal full, or reset "
+                "during the run), so a request or a duplicate may have gone unseen; give the mock a larger "
+                "--journal-size and do not reset it during a run")
+        return page
 
     async def wait_journal(self, correlation: str, count: int, timeout: float) -> list[JournalEntry]:
         """Entries with this correlation once there are `count` of them, or all there are after `timeout` s."""
-        data = await self._get(
-            "/_mock/journal/wait",
-            {"correlation": correlation, "count": count, "timeout": round(max(timeout, 0.0), 3)},
-            timeout,
-            f"wait for {count} journal entr{'y' if count == 1 else 'ies'} of {correlation}",
-        )
-        return [JournalEntry(entry) for entry in data.get("entries", [])]
+        since = self.journal_since
+        page = await self._page(self.client.wait_journal(correlation, count, timeout, since=since), since)
+        return list(page.records)
 
     async def journal(self, correlation: str) -> list[JournalEntry]:
-        data = await self._get("/_mock/journal", {"correlation": correlation}, 0.0, f"journal of {correlation}")
-        return [JournalEntry(entry) for entry in data.get("entries", [])]
+        page = await self._page(self.client.journal_all(correlation, since=self.journal_since), self.journal_since)
+        return list(page.records)
 
-    async def wait_webhooks(self, key: str, count: int, timeout: float) -> list[dict[str, Any]]:
-        data = await self._get(
-            "/_mock/webhooks/wait",
-            {"key": key, "count": count, "timeout": round(max(timeout, 0.0), 3)},
-            timeout,
-            f"wait for {count} webhook deliver{'y' if count == 1 else 'ies'} under {key}",
-        )
-        return list(data.get("deliveries", []))
+    async def wait_webhooks(self, key: str, count: int, timeout: float) -> list[Delivery]:
+        since = self.sink_since
+        page = await self._page(self.client.wait_webhooks(key, count, timeout, since=since), since)
+        return list(page.records)
 
 
 class SinkClient:

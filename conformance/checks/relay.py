@@ -9,18 +9,17 @@ what was sent, on the container's side and on the client's.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import urlsplit
 
 import httpx
 from hypothesis import strategies as st
 
 from conformance.checks.context import CheckContext
-from conformance.checks.flows import Sent, mock_query
+from conformance.checks.flows import Sent, mock_query, request_mismatches
 from conformance.generate.answers import ContainerAnswer, answers
-from conformance.generate.requests import GeneratedRequest, requests, same_path
+from conformance.generate.requests import GeneratedRequest, requests
 from conformance.checks.instrument import JournalEntry
 
 __all__ = ["RelayCase", "relay_cases", "send", "request_problems", "answer_problems", "header_problems"]
@@ -85,31 +84,8 @@ async def send(ctx: CheckContext, case: RelayCase, *, prefer: str | None = None,
 
 
 def request_problems(entry: JournalEntry, sent: Sent, custom: Sequence[tuple[str, str]] = ()) -> list[str]:
-    """How the request the container got differs from the one sent.
-
-    Paths compare after RFC 3986 normalization, queries as decoded pairs in
-    order; method, body bytes, Content-Type and custom headers exactly.
-    """
-    problems = []
-    if entry.raw.get("method") != sent.method:
-        problems.append(f"method {entry.raw.get('method')!r} instead of {sent.method!r}")
-    if not same_path(entry.raw.get("path"), sent.path):
-        problems.append(f"path {entry.raw.get('path')!r} instead of {sent.path!r}")
-    got_query = parse_qsl(entry.raw.get("query") or "", keep_blank_values=True)
-    if got_query != parse_qsl(sent.query, keep_blank_values=True):
-        problems.append(f"query {entry.raw.get('query')!r} instead of {sent.query!r}")
-    digest = hashlib.sha256(sent.body).hexdigest()
-    if entry.raw.get("body_size") != len(sent.body) or entry.raw.get("body_sha256") != digest:
-        problems.append(f"a body of {entry.raw.get('body_size')} bytes (sha256 {str(entry.raw.get('body_sha256'))[:12]}…) "
-                        f"instead of {len(sent.body)} bytes (sha256 {digest[:12]}…)")
-    got_type = entry.content_type
-    if (got_type or None) != sent.content_type:
-        problems.append(f"Content-Type {got_type!r} instead of {sent.content_type!r}")
-    for name in dict.fromkeys(n.lower() for n, _ in custom):
-        want = [v for n, v in custom if n.lower() == name]
-        if entry.header_values(name) != want:
-            problems.append(f"header {name} {entry.header_values(name)!r} instead of {want!r}")
-    return problems
+    """How the request the container got differs from the one sent, custom headers included (the one rule)."""
+    return request_mismatches(entry, sent, custom)
 
 
 def answer_problems(response: httpx.Response, answer: ContainerAnswer) -> list[str]:

@@ -61,11 +61,13 @@ _ROWS: list[tuple[str, Level, str, str]] = [
     ("GW-PREF-06", S, "prefer", "Preference names match case-insensitively."),
     ("GW-PREF-07", S, "prefer", "A recognized value inside a list, with parameters, or on a second header line still selects its mode."),
     ("GW-PREF-08", I, "prefer", "Which mode, if any, two recognized values in one request select."),
+    ("GW-PREF-09", S, "prefer", "Recognition follows the RFC 7240 grammar: a mode name inside a quoted-string value or as a parameter selects nothing."),
     # Synchronous mode
     ("GW-SYNC-01", M, "sync", "The container gets the request once with its method, path, query, body bytes and Content-Type (binary and up to 1 MiB)."),
     ("GW-SYNC-02", M, "sync", "The client gets the container's status, body bytes and Content-Type unchanged, errors included."),
     ("GW-SYNC-03", S, "sync", "PUT, PATCH, DELETE, custom headers both ways and bodies up to 16 MiB pass through too."),
     ("GW-SYNC-04", S, "sync", "A streamed container response reaches the client incrementally, not buffered whole."),
+    ("GW-SYNC-05", S, "sync", "Percent-encoded octets (%2F, %3F, %23, %25) and empty segments of the path reach the container as sent."),
     # respond-async
     ("GW-ASYNC-01", M, "async", "respond-async is answered with 202 Accepted."),
     ("GW-ASYNC-02", M, "async", "The 202 body is a JSON object with non-empty string Id, StatusPath and ResultPath."),
@@ -120,6 +122,7 @@ _ROWS: list[tuple[str, Level, str, str]] = [
     ("CT-ASYNC-01", M, "container-side", "A fire-and-forget container acks respond-async with 2xx within T_accept and its webhook call follows within T_done."),
     ("CT-ASYNC-02", M, "container-side", "An id-returning container acks respond-async with 2xx within T_accept and a body holding an id distinct per request."),
     ("CT-ROBUST-01", S, "container-side", "Malformed input gets a 4xx, not a 5xx, and the container stays healthy."),
+    ("CT-MODES-01", I, "container-side", "Which of the gateway's modes the container works with end to end behind the reference gateway."),
 ]
 
 _CONDITIONS = {

@@ -6,18 +6,19 @@ normalization and slash merging may legally change), no `%00`, no bytes
 that are not UTF-8 once decoded, no query keys or headers the mock
 container would read as behaviour fields, and no body on GET and DELETE.
 Two paths are the same when they are equal after RFC 3986 §6.2.2
-normalization (`same_path`): `%7e` and `~` are one path, `%2F` and `/` two.
+normalization (`conformance.judge.unchanged.same_path`): `%7e` and `~` are one path, `%2F` and `/` two.
 """
 
 from __future__ import annotations
 
 import json
-import re
 import string
 from dataclasses import dataclass, field
 from urllib.parse import quote
 
 from hypothesis import strategies as st
+
+from conformance.judge.unchanged import UNRESERVED, normalize_path
 
 __all__ = [
     "GeneratedRequest",
@@ -25,8 +26,6 @@ __all__ = [
     "paths",
     "queries",
     "bodies",
-    "normalize_path",
-    "same_path",
     "BODY_METHODS",
 ]
 
@@ -36,7 +35,6 @@ BODY_METHODS = ("POST", "PUT", "PATCH")
 MUST_METHODS = ("GET", "POST")
 SHOULD_METHODS = ("PUT", "PATCH", "DELETE")
 
-UNRESERVED = string.ascii_letters + string.digits + "-._~"
 #: allowed as they are in a path segment (RFC 3986 pchar without pct-encoded)
 SEGMENT_CHARS = UNRESERVED + "!$&'()*+,;=:@"
 #: characters a client must (or may) percent-encode in a segment; `%2F` is the one that matters most
@@ -52,23 +50,6 @@ CONTENT_TYPES = (
     "image/png",
     "application/vnd.conformance.item+json; version=2",
 )
-
-_PCT = re.compile(r"%([0-9A-Fa-f]{2})")
-
-
-def normalize_path(path: str) -> str:
-    """RFC 3986 §6.2.2.1-2: upper-case percent-encodings, decode the ones of unreserved characters."""
-
-    def one(match: re.Match[str]) -> str:
-        char = chr(int(match.group(1), 16))
-        return char if char in UNRESERVED else f"%{match.group(1).upper()}"
-
-    return _PCT.sub(one, path)
-
-
-def same_path(a: str | None, b: str | None) -> bool:
-    return a is not None and b is not None and normalize_path(a) == normalize_path(b)
-
 
 def _encode(char: str, lower: bool) -> str:
     text = quote(char, safe="")

@@ -43,8 +43,8 @@ from conformance.http.redact import is_credential_header
 __all__ = ["Recorder", "Transcript", "RecordingTransport", "recording_client", "current_case", "record_of",
            "describe_error", "PURPOSE", "CHUNKS", "RECORDS"]
 
-#: request extension: what the request is for, as reports show it
-PURPOSE = "conformance_purpose"
+#: request extension: what the request is for, as reports show it (the mock's client sets the same key)
+PURPOSE = "purpose"
 #: request extension: record when each piece of the answer arrived
 CHUNKS = "conformance_chunks"
 #: request extension: a list every record made for this request is appended to (a request sent twice has two)

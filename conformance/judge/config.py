@@ -57,6 +57,10 @@ class SuiteConfig:
     examples: int | None = None
     explore: bool = False
     hypothesis_db: str | None = None
+    #: where the mock's journal and webhook sink stood when the run began (the pre-flight reads them), so a
+    #: record evicted during the run is noticed; None: unknown, no gap is judged
+    journal_since: int | None = None
+    sink_since: int | None = None
     extra: dict[str, str] = field(default_factory=dict)
 
     @property

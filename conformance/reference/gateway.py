@@ -33,7 +33,7 @@ from .errors import GatewayError, busy, gateway_error_handler, http_exception_ha
 from .paths import AnyPathRoute, climbs_out, shown
 from .proxy import ForwardRequest, RelayResponse, Upstream, UpstreamError, end_to_end
 from .slots import Slots, UploadSlots
-from .store import IdInUse, Record, RecordStore, Status, StoredResponse, StoreFull
+from .store import IdInUse, StoredRequest, InferenceStore, Status, StoredResponse, StoreFull
 from .workers import Job, QueueFull, WorkerPool
 
 __all__ = ["ReferenceGateway"]
@@ -103,7 +103,7 @@ class ReferenceGateway:
       result_headers(record)        the stored headers a result carries
       result_response(record)       the result route after Completed
 
-    Useful state for overrides: `self.config`, `self.store` (RecordStore:
+    Useful state for overrides: `self.config`, `self.store` (InferenceStore:
     get/remove/complete), `self.pools` and `self.upstreams` by deployment name;
     a `Job` has `mode`, `deployment`, `request` (ForwardRequest), `record` and
     `finished` (an asyncio.Event set when its worker is done).
@@ -123,7 +123,7 @@ class ReferenceGateway:
     def __init__(self, config: GatewayConfig) -> None:
         self.config = config
         self.budget = ByteBudget(config.max_stored_bytes)
-        self.store = RecordStore(config.max_stored, config.retention, self.budget)
+        self.store = InferenceStore(config.max_stored, config.retention, self.budget)
         self.deployments: dict[str, Deployment] = {d.name: d for d in config.deployments}
         self.upstreams: dict[str, Upstream] = {}
         self.pools: dict[str, WorkerPool] = {}
@@ -447,17 +447,17 @@ class ReferenceGateway:
     def result_path(self, deployment: str, request: Request | None = None) -> str:
         return self.result_route.format(deployment=deployment)
 
-    def accept_document(self, record: Record, request: Request) -> dict[str, Any]:
+    def accept_document(self, record: StoredRequest, request: Request) -> dict[str, Any]:
         return {
             "Id": record.id,
             "StatusPath": self.status_path(record.deployment, request),
             "ResultPath": self.result_path(record.deployment, request),
         }
 
-    def accept_headers(self, record: Record, document: dict[str, Any]) -> dict[str, str]:
+    def accept_headers(self, record: StoredRequest, document: dict[str, Any]) -> dict[str, str]:
         return {self.id_header: document["Id"], "Location": document["ResultPath"]}
 
-    def accept_response(self, record: Record, request: Request) -> Response:
+    def accept_response(self, record: StoredRequest, request: Request) -> Response:
         document = self.accept_document(record, request)
         return JSONResponse(document, status_code=202, headers=self.accept_headers(record, document))
 
@@ -518,7 +518,7 @@ class ReferenceGateway:
 
     # --------------------------------------------------- status and result
 
-    def find_record(self, request: Request) -> Record:
+    def find_record(self, request: Request) -> StoredRequest:
         name = request.path_params["deployment"]
         if name not in self.deployments:
             raise GatewayError(404, f"unknown deployment {name!r}")
@@ -544,21 +544,21 @@ class ReferenceGateway:
             return int(status)
         return status.label
 
-    def status_document(self, record: Record) -> dict[str, Any]:
+    def status_document(self, record: StoredRequest) -> dict[str, Any]:
         return {"Id": record.id, "Status": self.encode_status(record.status), "Error": record.error}
 
-    def status_response(self, record: Record) -> Response:
+    def status_response(self, record: StoredRequest) -> Response:
         return JSONResponse(self.status_document(record))
 
-    def pending_result_response(self, record: Record) -> Response:
+    def pending_result_response(self, record: StoredRequest) -> Response:
         """GW-RESULT-04 / -07: not ready is a 202 carrying the status document."""
         return JSONResponse(self.status_document(record), status_code=202)
 
-    def result_headers(self, record: Record) -> list[tuple[bytes, bytes]]:
+    def result_headers(self, record: StoredRequest) -> list[tuple[bytes, bytes]]:
         assert record.response is not None
         return list(record.response.headers)
 
-    def result_response(self, record: Record) -> Response:
+    def result_response(self, record: StoredRequest) -> Response:
         """GW-RESULT-01/-03/-08/-10: the container's status, headers and bytes, every time."""
         assert record.response is not None
         response = Response(record.response.body, status_code=record.response.status_code)

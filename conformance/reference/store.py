@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from .budget import ByteBudget
 
-__all__ = ["Status", "StoredResponse", "Record", "RecordStore", "IdInUse", "StoreFull"]
+__all__ = ["Status", "StoredResponse", "StoredRequest", "InferenceStore", "IdInUse", "StoreFull"]
 
 
 class Status(enum.IntEnum):
@@ -45,7 +45,7 @@ class StoredResponse:
 
 
 @dataclass(eq=False)
-class Record:
+class StoredRequest:
     id: str
     deployment: str
     status: Status = Status.INITIALIZED
@@ -73,7 +73,7 @@ class StoreFull(Exception):
         self.retry_after = retry_after
 
 
-class RecordStore:
+class InferenceStore:
     def __init__(
         self,
         max_records: int,
@@ -85,15 +85,15 @@ class RecordStore:
         self.retention = retention
         self.budget = budget
         self._clock = clock
-        self._records: dict[tuple[str, str], Record] = {}
+        self._records: dict[tuple[str, str], StoredRequest] = {}
         #: (expires_at, record) in completion order; retention is fixed, so also expiry order.
-        self._expiry: deque[tuple[float, Record]] = deque()
+        self._expiry: deque[tuple[float, StoredRequest]] = deque()
 
     def __len__(self) -> int:
         self._sweep()
         return len(self._records)
 
-    def create(self, deployment: str, record_id: str) -> Record:
+    def create(self, deployment: str, record_id: str) -> StoredRequest:
         self._sweep()
         key = (deployment, record_id)
         if key in self._records:
@@ -101,17 +101,17 @@ class RecordStore:
         if len(self._records) >= self.max_records:
             raise StoreFull(self.seconds_until_space())
         now = self._clock()
-        record = Record(id=record_id, deployment=deployment, created=now)
+        record = StoredRequest(id=record_id, deployment=deployment, created=now)
         record.history[Status.INITIALIZED] = now
         self._records[key] = record
         return record
 
-    def get(self, deployment: str, record_id: str) -> Record | None:
+    def get(self, deployment: str, record_id: str) -> StoredRequest | None:
         """The live record, or None when unknown, expired, or of another deployment (GW-SEC-01)."""
         self._sweep()
         return self._records.get((deployment, record_id))
 
-    def complete(self, record: Record, response: StoredResponse, error: str | None) -> None:
+    def complete(self, record: StoredRequest, response: StoredResponse, error: str | None) -> None:
         """Keep the result, then mark Completed: a reader never sees Completed without it."""
         if record.status is Status.COMPLETED:
             return
@@ -126,7 +126,7 @@ class RecordStore:
         else:  # removed while it ran: nothing will read it
             self.budget.release(len(response.body))
 
-    def remove(self, record: Record) -> None:
+    def remove(self, record: StoredRequest) -> None:
         """Forget a record now (a submission that could not be queued)."""
         if self._records.get((record.deployment, record.id)) is record:
             del self._records[(record.deployment, record.id)]

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from ..contract.prefer import Mode
 from .config import Deployment
 from .proxy import ForwardRequest
-from .store import Record
+from .store import StoredRequest
 
 __all__ = ["Job", "WorkerPool", "QueueFull"]
 
@@ -29,7 +29,7 @@ class Job:
     deployment: Deployment
     request: ForwardRequest
     #: The status record (respond-async only).
-    record: Record | None = None
+    record: StoredRequest | None = None
     #: Bytes of the request body held in the gateway's budget until it is forwarded.
     reserved: int = 0
     #: Set once the worker is done with the job, whatever happened.

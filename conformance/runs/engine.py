@@ -28,6 +28,7 @@ from conformance.http.wire import WireTransport
 from conformance.judge.config import SuiteConfig
 from conformance.judge.model import CheckRecord
 from conformance.judge.verdicts import Blocked, Failure, Ledger, NotApplicable
+from mock_container.client import AsyncMockClient
 
 __all__ = ["Engine", "run_check", "ContextFactory", "gateway_context"]
 
@@ -63,7 +64,8 @@ def gateway_context(
         transcript=transcript,
         ledger=ledger,
         gateway=gateway(config.gateway, "gateway"),
-        mock=MockControl(mock_http, config.container_url),
+        mock=MockControl(AsyncMockClient(mock_http, config.container_url), journal_since=config.journal_since,
+                         sink_since=config.sink_since),
         other=gateway(config.other_gateway, "other-gateway") if config.other_gateway else None,
         signals=signals,
         timed=check.timed,

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -105,6 +105,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     "and keep failing examples in the example database")
     group.addoption("--conformance-hypothesis-db", default=None, metavar="DIR",
                     help="hypothesis's example database for --conformance-explore (default .hypothesis/conformance)")
+    group.addoption("--conformance-journal-since", type=int, default=None, metavar="SEQ",
+                    help="(set by `conformance run`) the mock's last journal seq before the run")
+    group.addoption("--conformance-sink-since", type=int, default=None, metavar="SEQ",
+                    help="(set by `conformance run`) the mock's last webhook sink seq before the run")
     group.addoption("--conformance-no-preflight", action="store_true", default=False,
                     help="skip the reachability and routing checks before the run (the CLI already did them)")
     group.addoption("--conformance-no-summary", action="store_true", default=False,
@@ -145,6 +149,8 @@ def pytest_configure(config: pytest.Config) -> None:
         examples=option("conformance_examples"),
         explore=option("conformance_explore"),
         hypothesis_db=option("conformance_hypothesis_db"),
+        journal_since=option("conformance_journal_since"),
+        sink_since=option("conformance_sink_since"),
     )
     if suite_config.examples is not None and suite_config.examples < 1:
         raise pytest.UsageError("--conformance-examples must be at least 1")
@@ -264,9 +270,10 @@ def pytest_runtestloop(session: pytest.Session):  # type: ignore[no-untyped-def]
     items = [item for item in session.items if isinstance(item, CheckItem)]
     if items and state.run_preflight:
         try:
-            preflight(state.config)
+            positions = preflight(state.config)
         except TargetError as exc:
             pytest.exit(f"conformance: {exc}", returncode=2)
+        state.config = replace(state.config, journal_since=positions.journal, sink_since=positions.sink)
     state.started_at, state.started = dt.datetime.now(dt.timezone.utc), time.monotonic()
     hook = session.config.hook
     state.engine = Engine(state.config, [item.check for item in items],

@@ -41,7 +41,7 @@ def test_master_with_two_workers_gives_the_single_process_verdicts(case, gateway
     assert run.outcomes() == expected, run.output[-3000:]
     assert run.code == (0 if case == "reference" else 1)
     processes = run.requirement("GW-LOAD-01")["data"]["load_processes"]
-    # both workers ran users and their ledgers reached the master
+    # both workers ran users and their tallies reached the master
     assert len(processes) == 2 and all(count > 0 for count in processes.values()), processes
     assert run.document["parameters"]["workers"] == 2
     assert [w.returncode for w in workers] == [0, 0]

@@ -13,16 +13,16 @@ from typing import Any
 from starlette.requests import Request
 
 from conformance.reference import ReferenceGateway
-from conformance.reference.store import Record
+from conformance.reference.store import StoredRequest
 
 BREAKS = "GW-ASYNC-02"
 
 
 class Gateway(ReferenceGateway):
-    def accept_document(self, record: Record, request: Request) -> dict[str, Any]:
+    def accept_document(self, record: StoredRequest, request: Request) -> dict[str, Any]:
         document = super().accept_document(record, request)
         del document["StatusPath"]
         return document
 
-    def accept_headers(self, record: Record, document: dict[str, Any]) -> dict[str, str]:
+    def accept_headers(self, record: StoredRequest, document: dict[str, Any]) -> dict[str, str]:
         return {self.id_header: document["Id"], "Location": document["ResultPath"]}

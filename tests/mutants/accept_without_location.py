@@ -9,13 +9,13 @@ from __future__ import annotations
 from typing import Any
 
 from conformance.reference import ReferenceGateway
-from conformance.reference.store import Record
+from conformance.reference.store import StoredRequest
 
 BREAKS = "GW-ASYNC-04"
 
 
 class Gateway(ReferenceGateway):
-    def accept_headers(self, record: Record, document: dict[str, Any]) -> dict[str, str]:
+    def accept_headers(self, record: StoredRequest, document: dict[str, Any]) -> dict[str, str]:
         headers = super().accept_headers(record, document)
         headers.pop("Location")
         return headers

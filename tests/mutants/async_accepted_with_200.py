@@ -13,12 +13,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from conformance.reference import ReferenceGateway
-from conformance.reference.store import Record
+from conformance.reference.store import StoredRequest
 
 BREAKS = "GW-ASYNC-01"
 
 
 class Gateway(ReferenceGateway):
-    def accept_response(self, record: Record, request: Request) -> Response:
+    def accept_response(self, record: StoredRequest, request: Request) -> Response:
         document = self.accept_document(record, request)
         return JSONResponse(document, headers=self.accept_headers(record, document))  # status 200

@@ -15,14 +15,14 @@ from __future__ import annotations
 from starlette.responses import Response
 
 from conformance.reference import ReferenceGateway
-from conformance.reference.store import Record
+from conformance.reference.store import StoredRequest
 
 BREAKS = "GW-RESULT-01"
 ALSO_FAILS = frozenset({"GW-RESULT-02"})
 
 
 class Gateway(ReferenceGateway):
-    def result_response(self, record: Record) -> Response:
+    def result_response(self, record: StoredRequest) -> Response:
         assert record.response is not None
         text = record.response.body.decode("utf-8", "replace")
         response = Response(text, status_code=record.response.status_code)

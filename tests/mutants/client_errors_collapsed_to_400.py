@@ -15,13 +15,13 @@ import dataclasses
 from starlette.responses import Response
 
 from conformance.reference import ReferenceGateway
-from conformance.reference.store import Record
+from conformance.reference.store import StoredRequest
 
 BREAKS = "GW-RESULT-10"
 
 
 class Gateway(ReferenceGateway):
-    def result_response(self, record: Record) -> Response:
+    def result_response(self, record: StoredRequest) -> Response:
         assert record.response is not None
         if 400 <= record.response.status_code < 500:
             record = dataclasses.replace(record, response=dataclasses.replace(record.response, status_code=400))

@@ -12,13 +12,13 @@ from __future__ import annotations
 from starlette.responses import JSONResponse, Response
 
 from conformance.reference import ReferenceGateway
-from conformance.reference.store import Record
+from conformance.reference.store import StoredRequest
 
 BREAKS = "GW-RESULT-02"
 
 
 class Gateway(ReferenceGateway):
-    def result_response(self, record: Record) -> Response:
+    def result_response(self, record: StoredRequest) -> Response:
         assert record.response is not None
         if record.response.status_code < 400:
             return super().result_response(record)

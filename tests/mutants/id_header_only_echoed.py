@@ -15,16 +15,16 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from conformance.reference import ReferenceGateway
-from conformance.reference.store import Record
+from conformance.reference.store import StoredRequest
 
 BREAKS = "GW-ASYNC-03"
 
 
 class Gateway(ReferenceGateway):
-    def accept_headers(self, record: Record, document: dict[str, Any]) -> dict[str, str]:
+    def accept_headers(self, record: StoredRequest, document: dict[str, Any]) -> dict[str, str]:
         return {"Location": document["ResultPath"]}
 
-    def accept_response(self, record: Record, request: Request) -> Response:
+    def accept_response(self, record: StoredRequest, request: Request) -> Response:
         response = super().accept_response(record, request)
         supplied = request.headers.get(self.id_header)
         if supplied is not None:  # the echo middleware

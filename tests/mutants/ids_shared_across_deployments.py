@@ -14,13 +14,13 @@ from starlette.requests import Request
 
 from conformance.reference import ReferenceGateway
 from conformance.reference.errors import GatewayError
-from conformance.reference.store import Record
+from conformance.reference.store import StoredRequest
 
 BREAKS = "GW-SEC-01"
 
 
 class Gateway(ReferenceGateway):
-    def find_record(self, request: Request) -> Record:
+    def find_record(self, request: Request) -> StoredRequest:
         inference_id = self.lookup_id(request)
         for name in self.deployments:
             record = self.store.get(name, inference_id)

@@ -15,7 +15,7 @@ from starlette.responses import Response
 
 from conformance.reference import ReferenceGateway
 from conformance.reference.proxy import UpstreamError
-from conformance.reference.store import Record, StoredResponse
+from conformance.reference.store import StoredRequest, StoredResponse
 
 LEGALLY_FAILS = frozenset({"GW-RESULT-10"})
 
@@ -29,7 +29,7 @@ class Gateway(ReferenceGateway):
         made = super().gateway_failure(error)
         return GatewayMade(made.status_code, made.headers, made.body)
 
-    def result_response(self, record: Record) -> Response:
+    def result_response(self, record: StoredRequest) -> Response:
         answer = record.response
         assert answer is not None
         if answer.status_code >= 400 and not isinstance(answer, GatewayMade):

@@ -19,7 +19,7 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from conformance.reference import ReferenceGateway
-from conformance.reference.store import Record
+from conformance.reference.store import StoredRequest
 
 LEGALLY_FAILS: frozenset[str] = frozenset()
 
@@ -49,9 +49,9 @@ class Gateway(ReferenceGateway):
     def build_app(self) -> ASGIApp:
         return ExtraHeaders(super().build_app())
 
-    def accept_document(self, record: Record, request: Request) -> dict[str, Any]:
+    def accept_document(self, record: StoredRequest, request: Request) -> dict[str, Any]:
         return {**super().accept_document(record, request), "Deployment": record.deployment,
                 "AcceptedAt": time.time(), "Links": {"docs": "https://example.invalid/async"}}
 
-    def status_document(self, record: Record) -> dict[str, Any]:
+    def status_document(self, record: StoredRequest) -> dict[str, Any]:
         return {**super().status_document(record), "Deployment": record.deployment, "QueuePosition": None}

@@ -11,11 +11,11 @@ from __future__ import annotations
 from typing import Any
 
 from conformance.reference import ReferenceGateway
-from conformance.reference.store import Record
+from conformance.reference.store import StoredRequest
 
 BREAKS = "GW-ASYNC-04"
 
 
 class Gateway(ReferenceGateway):
-    def accept_headers(self, record: Record, document: dict[str, Any]) -> dict[str, str]:
+    def accept_headers(self, record: StoredRequest, document: dict[str, Any]) -> dict[str, str]:
         return {self.id_header: document["Id"], "Location": document["StatusPath"]}

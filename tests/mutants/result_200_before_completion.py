@@ -14,12 +14,12 @@ from __future__ import annotations
 from starlette.responses import JSONResponse, Response
 
 from conformance.reference import ReferenceGateway
-from conformance.reference.store import Record
+from conformance.reference.store import StoredRequest
 
 BREAKS = "GW-RESULT-04"
 ALSO_FAILS = frozenset({"GW-RESULT-07"})
 
 
 class Gateway(ReferenceGateway):
-    def pending_result_response(self, record: Record) -> Response:
+    def pending_result_response(self, record: StoredRequest) -> Response:
         return JSONResponse(self.status_document(record))

@@ -11,13 +11,13 @@ from __future__ import annotations
 from starlette.responses import Response
 
 from conformance.reference import ReferenceGateway
-from conformance.reference.store import Record
+from conformance.reference.store import StoredRequest
 
 BREAKS = "GW-RESULT-03"
 
 
 class Gateway(ReferenceGateway):
-    def result_response(self, record: Record) -> Response:
+    def result_response(self, record: StoredRequest) -> Response:
         response = super().result_response(record)
         self.store.remove(record)
         return response

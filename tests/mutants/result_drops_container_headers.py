@@ -10,11 +10,11 @@ lost on the way.
 from __future__ import annotations
 
 from conformance.reference import ReferenceGateway
-from conformance.reference.store import Record
+from conformance.reference.store import StoredRequest
 
 BREAKS = "GW-RESULT-08"
 
 
 class Gateway(ReferenceGateway):
-    def result_headers(self, record: Record) -> list[tuple[bytes, bytes]]:
+    def result_headers(self, record: StoredRequest) -> list[tuple[bytes, bytes]]:
         return [(name, value) for name, value in super().result_headers(record) if name == b"content-type"]

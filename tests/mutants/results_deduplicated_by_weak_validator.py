@@ -26,7 +26,7 @@ from typing import Any
 from starlette.responses import Response
 
 from conformance.reference import ReferenceGateway
-from conformance.reference.store import Record, StoredResponse
+from conformance.reference.store import StoredRequest, StoredResponse
 
 BREAKS = "GW-RESULT-05"
 ALSO_FAILS = frozenset({"GW-RESULT-01", "GW-RESULT-08"})
@@ -42,7 +42,7 @@ class Gateway(ReferenceGateway):
         super().__init__(*args, **kwargs)
         self._cache: dict[tuple[Any, ...], StoredResponse] = {}
 
-    def result_response(self, record: Record) -> Response:
+    def result_response(self, record: StoredRequest) -> Response:
         assert record.response is not None
         cached = self._cache.setdefault(weak_validator(record.response), record.response)
         return super().result_response(dataclasses.replace(record, response=cached))

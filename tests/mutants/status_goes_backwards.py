@@ -17,7 +17,7 @@ import collections
 from typing import Any
 
 from conformance.reference import ReferenceGateway
-from conformance.reference.store import Record, Status
+from conformance.reference.store import StoredRequest, Status
 
 BREAKS = "GW-STATUS-02"
 
@@ -27,7 +27,7 @@ class Gateway(ReferenceGateway):
         super().__init__(*args, **kwargs)
         self._reads: collections.Counter[str] = collections.Counter()
 
-    def status_document(self, record: Record) -> dict[str, Any]:
+    def status_document(self, record: StoredRequest) -> dict[str, Any]:
         document = super().status_document(record)
         self._reads[record.id] += 1
         from_replica = self._reads[record.id] % 2 == 0

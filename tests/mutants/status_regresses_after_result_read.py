@@ -18,7 +18,7 @@ from typing import Any
 from starlette.responses import Response
 
 from conformance.reference import ReferenceGateway
-from conformance.reference.store import Record, Status
+from conformance.reference.store import StoredRequest, Status
 
 BREAKS = "GW-STATUS-02"
 
@@ -28,11 +28,11 @@ class Gateway(ReferenceGateway):
         super().__init__(*args, **kwargs)
         self._delivered: set[str] = set()
 
-    def result_response(self, record: Record) -> Response:
+    def result_response(self, record: StoredRequest) -> Response:
         self._delivered.add(record.id)
         return super().result_response(record)
 
-    def status_document(self, record: Record) -> dict[str, Any]:
+    def status_document(self, record: StoredRequest) -> dict[str, Any]:
         document = super().status_document(record)
         if record.id in self._delivered:
             document["Status"] = self.encode_status(Status.INFERENCE)

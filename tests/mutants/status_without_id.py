@@ -10,13 +10,13 @@ from __future__ import annotations
 from typing import Any
 
 from conformance.reference import ReferenceGateway
-from conformance.reference.store import Record
+from conformance.reference.store import StoredRequest
 
 BREAKS = "GW-STATUS-06"
 
 
 class Gateway(ReferenceGateway):
-    def status_document(self, record: Record) -> dict[str, Any]:
+    def status_document(self, record: StoredRequest) -> dict[str, Any]:
         document = super().status_document(record)
         del document["Id"]
         return document

@@ -16,7 +16,8 @@ from hypothesis import strategies as st
 from conformance.contract import prefer
 from conformance.contract.prefer import MODE_TOKENS, Mode
 from conformance.generate.answers import QUERY_LIMIT, answers
-from conformance.generate.requests import normalize_path, paths, requests, same_path
+from conformance.generate.requests import paths, requests
+from conformance.judge.unchanged import normalize_path, same_path
 from conformance.generate.prefer import (
     case_of,
     near_misses,

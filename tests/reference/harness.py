@@ -11,6 +11,8 @@ from typing import Any
 
 import httpx
 
+from mock_container.client import MockClient
+
 from conformance.runs.launcher import ManagedServer, python_command
 
 TIMEOUT = httpx.Timeout(10.0)
@@ -31,45 +33,34 @@ def sha256(body: bytes) -> str:
 
 
 class Journal:
-    """The mock container's record of what it received, per correlation."""
+    """The mock container's record of what it received, per correlation (as the mock's JSON)."""
 
     def __init__(self, mock_url: str) -> None:
-        self.client = httpx.Client(base_url=mock_url, timeout=httpx.Timeout(30.0))
+        self.http = httpx.Client(timeout=httpx.Timeout(30.0))
+        self.mock = MockClient(self.http, mock_url)
 
     def wait(self, correlation: str, count: int = 1, timeout: float = 10.0) -> list[dict[str, Any]]:
         """At least `count` entries, or fail after `timeout` seconds."""
-        response = self.client.get(
-            "/_mock/journal/wait", params={"correlation": correlation, "count": count, "timeout": timeout}
-        )
-        response.raise_for_status()
-        data = response.json()
-        assert not data["timed_out"], f"mock got {len(data['entries'])} of {count} requests for {correlation!r}"
-        return data["entries"]
+        page = self.mock.wait_journal(correlation, count, timeout)
+        assert not page.timed_out, f"mock got {len(page.records)} of {count} requests for {correlation!r}"
+        return [entry.raw for entry in page.records]
 
     def wait_none_beyond(self, correlation: str, count: int, timeout: float = 1.0) -> list[dict[str, Any]]:
         """Exactly `count` entries: waits `timeout` for a further one and fails if it comes."""
-        response = self.client.get(
-            "/_mock/journal/wait", params={"correlation": correlation, "count": count + 1, "timeout": timeout}
-        )
-        response.raise_for_status()
-        data = response.json()
-        assert data["timed_out"], f"mock got {len(data['entries'])} requests for {correlation!r}, expected {count}"
-        return data["entries"]
+        page = self.mock.wait_journal(correlation, count + 1, timeout)
+        assert page.timed_out, f"mock got {len(page.records)} requests for {correlation!r}, expected {count}"
+        return [entry.raw for entry in page.records]
 
     def entries(self, correlation: str) -> list[dict[str, Any]]:
-        response = self.client.get("/_mock/journal", params={"correlation": correlation})
-        response.raise_for_status()
-        return response.json()["entries"]
+        return [entry.raw for entry in self.mock.journal_all(correlation).records]
 
     def webhooks(self, key: str, count: int = 1, timeout: float = 10.0) -> list[dict[str, Any]]:
-        response = self.client.get("/_mock/webhooks/wait", params={"key": key, "count": count, "timeout": timeout})
-        response.raise_for_status()
-        data = response.json()
-        assert not data["timed_out"], f"webhook sink {key!r} got {len(data['deliveries'])} of {count}"
-        return data["deliveries"]
+        page = self.mock.wait_webhooks(key, count, timeout)
+        assert not page.timed_out, f"webhook sink {key!r} got {len(page.records)} of {count}"
+        return [delivery.raw for delivery in page.records]
 
     def close(self) -> None:
-        self.client.close()
+        self.http.close()
 
 
 def header_values(entry: dict[str, Any], name: str) -> list[str]:

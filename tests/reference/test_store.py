@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from conformance.reference.budget import ByteBudget
-from conformance.reference.store import IdInUse, RecordStore, Status, StoredResponse, StoreFull
+from conformance.reference.store import IdInUse, InferenceStore, Status, StoredResponse, StoreFull
 
 
 class Clock:
@@ -16,9 +16,9 @@ class Clock:
         return self.now
 
 
-def make_store(max_records: int = 3, retention: float = 10.0) -> tuple[RecordStore, Clock, ByteBudget]:
+def make_store(max_records: int = 3, retention: float = 10.0) -> tuple[InferenceStore, Clock, ByteBudget]:
     clock, budget = Clock(), ByteBudget(1000)
-    return RecordStore(max_records, retention, budget, clock=clock), clock, budget
+    return InferenceStore(max_records, retention, budget, clock=clock), clock, budget
 
 
 def answer(body: bytes = b"result") -> StoredResponse:

@@ -7,7 +7,7 @@ import secrets
 from typing import Any
 
 from conformance.reference import ReferenceGateway
-from conformance.reference.store import Record, Status
+from conformance.reference.store import StoredRequest, Status
 
 
 class PrefixedGateway(ReferenceGateway):
@@ -20,5 +20,5 @@ class PrefixedGateway(ReferenceGateway):
     def encode_status(self, status: Status) -> int:
         return int(status)
 
-    def status_document(self, record: Record) -> dict[str, Any]:
+    def status_document(self, record: StoredRequest) -> dict[str, Any]:
         return {**super().status_document(record), "Deployment": record.deployment}

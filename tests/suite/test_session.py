@@ -10,10 +10,11 @@ import httpx
 import pytest
 
 from conformance.judge.model import BodyRecord
-from conformance.checks.client import GatewayClient, GatewayError
+from conformance.checks.client import GatewayClient, NoAnswer
 from conformance.checks.instrument import MockControl, annotate_mock_entries
 from conformance.http.recording import Recorder, Transcript, current_case, recording_client
 from conformance.http.wire import WireTransport
+from mock_container.client import AsyncMockClient
 
 
 def test_body_records_keep_text_and_mark_binary_and_truncation() -> None:
@@ -84,7 +85,7 @@ def test_no_answer_is_a_failure_that_points_at_its_exchange() -> None:
 
     transcript = Transcript("demo", Recorder())
     client = _client(handler, transcript)
-    with pytest.raises(GatewayError) as info:
+    with pytest.raises(NoAnswer) as info:
         asyncio.run(client.request("GET", client.url("/x")))
     (record,) = transcript.exchanges
     assert "ConnectError" in info.value.reason and info.value.exchanges == [record.seq]
@@ -101,8 +102,8 @@ def test_raw_headers_go_on_the_wire_as_given(mock_url: str) -> None:
             url = client.url("/raw", [("mock-correlation", "raw-ws-1")])
             response = await client.raw("POST", url, headers=[("Content-Type", "text/plain")],
                                         raw_headers=[("Prefer", b"   wait=5  ")], content=b"hi")
-            mock = MockControl(recording_client(wire, transcript, "mock", timeout=10.0, annotate=annotate_mock_entries),
-                               mock_url)
+            mock = MockControl(AsyncMockClient(
+                recording_client(wire, transcript, "mock", timeout=10.0, annotate=annotate_mock_entries), mock_url))
             entries = await mock.wait_journal("raw-ws-1", 1, 5.0)
             return response, entries, transcript
 
@@ -119,8 +120,8 @@ def test_raw_headers_go_on_the_wire_as_given(mock_url: str) -> None:
 def test_journal_and_webhook_waits_are_bounded_long_polls(mock_url: str) -> None:
     async def go():  # type: ignore[no-untyped-def]
         async with httpx.AsyncClient() as http:
-            mock = MockControl(recording_client(httpx.AsyncHTTPTransport(), Transcript("waits", Recorder()), "mock",
-                                                timeout=10.0), mock_url)
+            mock = MockControl(AsyncMockClient(recording_client(httpx.AsyncHTTPTransport(), Transcript("waits", Recorder()),
+                                                                "mock", timeout=10.0), mock_url))
             loop = asyncio.get_running_loop()
             started = loop.time()
             empty = await mock.wait_journal("never-sent-correlation", 1, 0.3)

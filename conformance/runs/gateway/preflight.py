@@ -2,24 +2,38 @@
 
 Each question has its own clear answer (exit code 2), because a suite that
 runs forty checks against a wrong URL only produces forty confusing failures.
+The answer also says where the mock's journal and webhook sink stood when
+the run began, so a record evicted during the run is noticed, never passed.
 """
 
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 
 import httpx
 
 from conformance.judge.config import SuiteConfig
+from mock_container.client import MockClient, MockError
 
-__all__ = ["TargetError", "preflight"]
+__all__ = ["TargetError", "preflight", "Positions"]
 
 #: how long a request through the gateway may take to show up in the mock's journal
 ROUTING_WAIT = 3.0
+#: `after` beyond any sequence number: a page with no records, only the position
+BEYOND = 2**62
 
 
 class TargetError(Exception):
     """The target cannot be tested as given; the message says why and what to do."""
+
+
+@dataclass(frozen=True)
+class Positions:
+    """The last sequence numbers of the mock's journal and webhook sink."""
+
+    journal: int
+    sink: int
 
 
 def _hint(status: int) -> str:
@@ -30,18 +44,21 @@ def _hint(status: int) -> str:
     return ""
 
 
-def _check_mock(client: httpx.Client, container_url: str) -> None:
-    url = container_url.rstrip("/") + "/health"
+def _check_mock(mock: MockClient, container_url: str) -> Positions:
     try:
-        response = client.get(url)
-    except httpx.HTTPError as exc:
-        raise TargetError(f"the mock container at {container_url} does not answer ({type(exc).__name__}: {exc}); "
-                          "start it with `mock-container --port PORT` and pass its URL with --container-url") from None
-    if response.status_code != 200:
-        raise TargetError(f"the mock container at {container_url} is not ready: GET /health answered {response.status_code}")
+        health = mock.health()
+        if not health.ready:
+            raise TargetError(f"the mock container at {container_url} is not ready: GET /health answered 503 "
+                              f"(ready in {health.ready_in} s)")
+        return Positions(mock.journal(after=BEYOND, limit=1).last_seq, mock.webhooks(after=BEYOND, limit=1).last_seq)
+    except MockError as exc:
+        state = "does not answer" if exc.status is None else "cannot be used"
+        raise TargetError(f"the mock container at {container_url} {state} ({exc}); start it with "
+                          "`mock-container --port PORT` and pass its URL with --container-url") from None
 
 
-def _check_routed(client: httpx.Client, base: str, container_url: str, headers: list[tuple[str, str]], flag: str) -> None:
+def _check_routed(client: httpx.Client, mock: MockClient, base: str, container_url: str,
+                  headers: list[tuple[str, str]], flag: str) -> None:
     correlation = f"cf-preflight-{secrets.token_hex(6)}"
     url = f"{base.rstrip('/')}/conformance-preflight?mock-correlation={correlation}"
     try:
@@ -49,13 +66,8 @@ def _check_routed(client: httpx.Client, base: str, container_url: str, headers: 
     except httpx.HTTPError as exc:
         raise TargetError(f"the gateway at {base} ({flag}) does not answer ({type(exc).__name__}: {exc})") from None
     try:
-        waited = client.get(
-            container_url.rstrip("/") + "/_mock/journal/wait",
-            params={"correlation": correlation, "count": 1, "timeout": ROUTING_WAIT},
-            timeout=ROUTING_WAIT + 5,
-        )
-        entries = waited.json().get("entries", []) if waited.status_code == 200 else []
-    except (httpx.HTTPError, ValueError) as exc:
+        entries = mock.wait_journal(correlation, 1, ROUTING_WAIT).records
+    except MockError as exc:
         raise TargetError(f"the mock container at {container_url} stopped answering ({exc})") from None
     if not entries:
         raise TargetError(
@@ -65,10 +77,13 @@ def _check_routed(client: httpx.Client, base: str, container_url: str, headers: 
         )
 
 
-def preflight(config: SuiteConfig, timeout: float = 5.0) -> None:
+def preflight(config: SuiteConfig, timeout: float = 5.0) -> Positions:
     """Raise TargetError unless the mock answers and every configured deployment reaches it."""
-    with httpx.Client(timeout=timeout) as client:
-        _check_mock(client, config.container_url)
-        _check_routed(client, config.gateway, config.container_url, list(config.headers), "--gateway")
+    with httpx.Client(timeout=timeout, trust_env=False) as client:
+        mock = MockClient(client, config.container_url)
+        positions = _check_mock(mock, config.container_url)
+        _check_routed(client, mock, config.gateway, config.container_url, list(config.headers), "--gateway")
         if config.other_gateway:
-            _check_routed(client, config.other_gateway, config.container_url, list(config.headers), "--other-gateway")
+            _check_routed(client, mock, config.other_gateway, config.container_url, list(config.headers),
+                          "--other-gateway")
+    return positions

@@ -15,6 +15,7 @@ pytest runs in-process with an isolated configuration (the package's own
 from __future__ import annotations
 
 import tempfile
+from dataclasses import replace
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -101,6 +102,10 @@ def pytest_args(
         args.append("--conformance-explore")
     if config.hypothesis_db:
         args += ["--conformance-hypothesis-db", str(config.hypothesis_db)]
+    if config.journal_since is not None:
+        args += ["--conformance-journal-since", str(config.journal_since)]
+    if config.sink_since is not None:
+        args += ["--conformance-sink-since", str(config.sink_since)]
     if preflight_done:
         args.append("--conformance-no-preflight")
     return args + list(extra)
@@ -171,7 +176,8 @@ def run_suite(
                                  t_done_override=t_done, n=n, request_timeout=request_timeout, parallel=parallel, seed=seed,
                                  examples=examples, explore=explore,
                                  hypothesis_db=str(hypothesis_db) if hypothesis_db else None)
-            preflight(config)
+            positions = preflight(config)
+            config = replace(config, journal_since=positions.journal, sink_since=positions.sink)
             listener = Listener(on_check_finished)
             args = pytest_args(target, config, select=select, levels=levels, strict=strict,
                                expected_failures=expected_failures, json_path=json_path, pytest_output=pytest_output)

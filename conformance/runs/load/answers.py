@@ -14,7 +14,7 @@ import json
 import uuid
 from typing import Any
 
-from conformance.runs.load.ledger import Ledger, Record
+from conformance.runs.load.tally import Tally, Submission
 
 __all__ = ["new_body", "json_object", "echoed_sha", "task_id_of", "is_completed", "judge_answer"]
 
@@ -59,13 +59,13 @@ def is_completed(content: bytes) -> bool | None:
     return status in COMPLETED and not isinstance(status, bool)
 
 
-def judge_answer(ledger: Ledger, record: Record, status: int, content: bytes, where: str) -> None:
-    """Record whether a 2xx answer is the container's answer to `record`'s submission."""
+def judge_answer(tally: Tally, record: Submission, status: int, content: bytes, where: str) -> None:
+    """Submission whether a 2xx answer is the container's answer to `record`'s submission."""
     if not 200 <= status < 300:
-        ledger.failed(record, f"{where}: HTTP {status}")
+        tally.failed(record, f"{where}: HTTP {status}")
         return
     sha = echoed_sha(content)
     if sha == record.sha:
-        ledger.matched(record)
+        tally.matched(record)
     else:
-        ledger.crossed(record, sha, where)
+        tally.crossed(record, sha, where)

@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable
 
 from conformance.runs.load.answers import is_completed, judge_answer
-from conformance.runs.load.ledger import Ledger, Record
+from conformance.runs.load.tally import Tally, Submission
 from conformance.runs.load.settings import LoadSettings
 
 __all__ = ["Get", "follow_async", "pause", "POLL_FIRST", "POLL_MAX"]
@@ -28,7 +28,7 @@ def pause(interval: float, deadline: float) -> float:
     return min(interval * 2, POLL_MAX)
 
 
-def follow_async(record: Record, ledger: Ledger, settings: LoadSettings, get: Get) -> None:
+def follow_async(record: Submission, tally: Tally, settings: LoadSettings, get: Get) -> None:
     """Poll status until Completed (or T_done after the accept), then judge the result."""
     accepted = record.accepted_at or record.sent_at
     deadline = accepted + settings.done_bound
@@ -39,21 +39,21 @@ def follow_async(record: Record, ledger: Ledger, settings: LoadSettings, get: Ge
     while True:
         status, content, transport = get(record.status_url or "", headers, "async status")
         if status == 404:
-            ledger.lost(record, "status answered 404 for an accepted Id")
+            tally.lost(record, "status answered 404 for an accepted Id")
             return
         completed = is_completed(content) if status == 200 else None
         if completed:
             break
         if completed is None:
-            ledger.error(f"async status: {transport or (f'HTTP {status}' if status != 200 else 'not a status document')}")
+            tally.error(f"async status: {transport or (f'HTTP {status}' if status != 200 else 'not a status document')}")
         if time.time() >= deadline:
-            ledger.lost(record, f"not Completed within T_done={settings.done_bound:g}s")
+            tally.lost(record, f"not Completed within T_done={settings.done_bound:g}s")
             return
         interval = pause(interval, deadline)
     for _attempt in range(3):  # a transport error reading the result is not the gateway losing it
         status, content, transport = get(record.result_url or "", headers, "async result")
         if not transport:
-            judge_answer(ledger, record, status, content, "async result")
+            judge_answer(tally, record, status, content, "async result")
             return
-        ledger.error(f"async result: {transport}")
-    ledger.failed(record, f"async result: {transport}")
+        tally.error(f"async result: {transport}")
+    tally.failed(record, f"async result: {transport}")

@@ -1,4 +1,4 @@
-"""Locust event wiring: settings in, ledgers from workers to the master, judgement at the end.
+"""Locust event wiring: settings in, tallies from workers to the master, judgement at the end.
 
 Lifecycle of a run (the same whether Locust was started by `conformance load`
 or directly with `locust -f conformance/runs/load/locustfile.py`):
@@ -7,10 +7,10 @@ or directly with `locust -f conformance/runs/load/locustfile.py`):
   `--conformance-*` options (Locust then forwards them to workers with each
   spawn message) and bounds the run time.
 - test_start: workers take the settings the master sent and start an empty
-  ledger; the master / local process checks that the gateway and the mocks
+  tally; the master / local process checks that the gateway and the mocks
   answer and starts reading the journals once a second.
 - test_stopping (master): asks every worker to stop its users and send its
-  ledger, and waits for all of them (bounded), so nothing a worker recorded
+  tally, and waits for all of them (bounded), so nothing a worker recorded
   is lost to Locust's quit sequence.
 - quitting (master / local): settles in-flight work, judges, writes the
   JSON report and sets the process exit code; quit prints the summary after
@@ -31,7 +31,7 @@ from locust import events
 from locust.runners import STATE_CLEANUP, STATE_INIT, STATE_MISSING, STATE_STOPPED, STATE_STOPPING, MasterRunner, WorkerRunner
 
 from conformance.runs.load.journal import JournalError, JournalTail
-from conformance.runs.load.ledger import Ledger, merge
+from conformance.runs.load.tally import Tally, merge
 from conformance.runs.load.monitor import InstrumentMonitor
 from conformance.judge.model import ResultDocument
 from conformance.runs.load.report import CANNOT_JUDGE, build_document, console_summary, write_json
@@ -44,16 +44,16 @@ __all__ = ["install", "LEDGER_MESSAGE", "FLUSH_MESSAGE", "DEFAULT_RUN_TIME"]
 
 log = logging.getLogger("conformance.runs.load")
 
-LEDGER_MESSAGE = "conformance-ledger"
+LEDGER_MESSAGE = "conformance-tally"
 FLUSH_MESSAGE = "conformance-flush"
-#: Seconds the master waits for worker ledgers beyond the users' stop timeout.
+#: Seconds the master waits for worker tallies beyond the users' stop timeout.
 LEDGER_WAIT = 60.0
 #: A headless run with no --run-time still ends (the run is bounded in time).
 DEFAULT_RUN_TIME = 60
 POLL_INTERVAL = 1.0
 
 _installed = False
-_ledgers_in = Event()
+_tallies_in = Event()
 #: the judging process's console summary, printed by on_quit (Locust's quit event carries no environment)
 _summary: str | None = None
 
@@ -78,8 +78,8 @@ def install() -> None:
 
 def on_init(environment: Any, runner: Any = None, **_: Any) -> None:
     if isinstance(runner, WorkerRunner):
-        # a worker that joins too late for any spawn still answers the master, with an empty ledger
-        attach(environment, RunState(Role.WORKER, ledger=Ledger(sources={runner.client_id: 0})))
+        # a worker that joins too late for any spawn still answers the master, with an empty tally
+        attach(environment, RunState(Role.WORKER, tally=Tally(sources={runner.client_id: 0})))
         runner.register_message(FLUSH_MESSAGE, _on_flush, concurrent=True)
         return
     role = Role.MASTER if isinstance(runner, MasterRunner) else Role.LOCAL
@@ -95,7 +95,7 @@ def on_init(environment: Any, runner: Any = None, **_: Any) -> None:
         options.run_time = DEFAULT_RUN_TIME
         log.info("conformance load: no --run-time given, the run ends after %d s", DEFAULT_RUN_TIME)
     if role is Role.MASTER:
-        runner.register_message(LEDGER_MESSAGE, _on_ledger)
+        runner.register_message(LEDGER_MESSAGE, _on_tally)
 
 
 def _check_targets(host: str | None, container_urls: tuple[str, ...], allow_remote: bool) -> None:
@@ -115,13 +115,13 @@ def on_test_start(environment: Any, **_: Any) -> None:
     state = run_state(environment)
     if state.role is Role.WORKER:
         state.settings = from_options(environment.parsed_options)  # as the master sent them
-        state.ledger = Ledger(sources={environment.runner.client_id: 0})
+        state.tally = Tally(sources={environment.runner.client_id: 0})
         state.sent_wire = None
         return
     assert state.settings is not None
-    state.ledger = Ledger(sources={"local": 0} if state.role is Role.LOCAL else {})
-    state.worker_ledgers.clear()
-    _ledgers_in.clear()
+    state.tally = Tally(sources={"local": 0} if state.role is Role.LOCAL else {})
+    state.worker_tallies.clear()
+    _tallies_in.clear()
     state.started_at = time.time()
     state.client = httpx.Client(timeout=10.0)
     problem = _unreachable(environment.host, state)
@@ -177,37 +177,37 @@ def on_test_stopping(environment: Any, **_: Any) -> None:
     state.expected_workers = {c.id for c in runner.clients.all if c.state != STATE_MISSING}
     if not state.expected_workers:
         return
-    if not set(state.worker_ledgers) >= state.expected_workers:
+    if not set(state.worker_tallies) >= state.expected_workers:
         runner.send_message(FLUSH_MESSAGE, None)
-        _ledgers_in.wait(timeout=(environment.stop_timeout or 0) + LEDGER_WAIT)
+        _tallies_in.wait(timeout=(environment.stop_timeout or 0) + LEDGER_WAIT)
 
 
 def _on_flush(environment: Any, msg: Any, **_: Any) -> None:
-    """Worker: the master is stopping; stop the users and send the ledger."""
+    """Worker: the master is stopping; stop the users and send the tally."""
     runner = environment.runner
     if runner.state not in (STATE_INIT, STATE_STOPPED, STATE_STOPPING, STATE_CLEANUP):
-        runner.stop()  # fires test_stop, which sends the ledger
-    _send_ledger(environment)
+        runner.stop()  # fires test_stop, which sends the tally
+    _send_tally(environment)
 
 
-def _on_ledger(environment: Any, msg: Any, **_: Any) -> None:
+def _on_tally(environment: Any, msg: Any, **_: Any) -> None:
     state = run_state(environment)
-    state.worker_ledgers[msg.node_id] = Ledger.from_wire(msg.data, received_at=time.time())
-    if state.expected_workers and set(state.worker_ledgers) >= state.expected_workers:
-        _ledgers_in.set()
+    state.worker_tallies[msg.node_id] = Tally.from_wire(msg.data, received_at=time.time())
+    if state.expected_workers and set(state.worker_tallies) >= state.expected_workers:
+        _tallies_in.set()
 
 
-def _send_ledger(environment: Any) -> None:
+def _send_tally(environment: Any) -> None:
     state = run_state(environment)
     if state.sent_wire is None:
-        state.sent_wire = state.ledger.to_wire()
+        state.sent_wire = state.tally.to_wire()
         environment.runner.send_message(LEDGER_MESSAGE, state.sent_wire)
 
 
 def on_test_stop(environment: Any, **_: Any) -> None:
     state = run_state(environment)
     if state.role is Role.WORKER:
-        _send_ledger(environment)
+        _send_tally(environment)
     elif state.stopped_at is None:
         state.stopped_at = time.time()
 
@@ -227,7 +227,7 @@ def _judge_once(environment: Any, state: RunState) -> None:
     state.judged = True
     runner = environment.runner
     if runner.state not in (STATE_INIT, STATE_STOPPED, STATE_STOPPING, STATE_CLEANUP):
-        runner.stop()  # Ctrl-C or SIGTERM: stop users (and collect worker ledgers) before judging
+        runner.stop()  # Ctrl-C or SIGTERM: stop users (and collect worker tallies) before judging
     if getattr(state, "poller", None) is not None:
         state.poller.kill(block=True)
     if state.abort or state.started_at is None:
@@ -257,17 +257,17 @@ def _judge(environment: Any, state: RunState) -> ResultDocument:
     settings = state.settings
     stopped = state.stopped_at or time.time()
     if state.role is Role.LOCAL:
-        ledger = merge([state.ledger])
+        tally = merge([state.tally])
     else:
-        missing = sorted(state.expected_workers - set(state.worker_ledgers))
+        missing = sorted(state.expected_workers - set(state.worker_tallies))
         if missing:  # its submissions would look like bodies nobody sent, its results unread
-            raise NotJudged(f"no ledger arrived from worker(s) {', '.join(missing)}")
-        if not state.worker_ledgers:
+            raise NotJudged(f"no tally arrived from worker(s) {', '.join(missing)}")
+        if not state.worker_tallies:
             raise NotJudged("no worker took part in the run")
-        ledger = merge(list(state.worker_ledgers.values()))
-    settled = settle(ledger, state.tail, settings, state.client)
+        tally = merge(list(state.worker_tallies.values()))
+    settled = settle(tally, state.tail, settings, state.client)
     evidence = Evidence(
-        ledger=ledger,
+        tally=tally,
         settings=settings,
         deliveries=state.tail.counts,
         duration=max(stopped - state.started_at, 1e-9),
@@ -296,7 +296,7 @@ def _judge(environment: Any, state: RunState) -> ResultDocument:
             "users": getattr(options, "num_users", None),
             "spawn_rate": getattr(options, "spawn_rate", None),
             "run_time": getattr(options, "run_time", None),
-            "workers": len(state.worker_ledgers) if state.role is Role.MASTER else 0,
+            "workers": len(state.worker_tallies) if state.role is Role.MASTER else 0,
         },
     )
 

@@ -4,7 +4,7 @@ short console summary.
 
 Exit codes are the suite's: 0 no MUST failed (with --strict: no SHOULD
 either), 1 conformance failures, 2 the run could not be judged (a mock or the
-gateway unreachable, a worker's ledger missing).
+gateway unreachable, a worker's tally missing).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Finish what was still in flight when the load stopped, before anything is judged.
 
-Runs once, on the process that judges (local or master), after every ledger
+Runs once, on the process that judges (local or master), after every tally
 is in. Each wait is bounded by the contract's own deadline for it: an
 accepted respond-async Id has until accept + T_done to reach Completed, a
 fire-and-forget submission until accept + T_done to reach the container.
@@ -20,20 +20,20 @@ import httpx
 from conformance.runs.load.answers import judge_answer
 from conformance.runs.load.follow import POLL_FIRST, Get, pause, follow_async
 from conformance.runs.load.journal import JournalTail, fetch_task, webhook_counts
-from conformance.runs.load.ledger import Ledger, Outcome, Record
+from conformance.runs.load.tally import Tally, Fate, Submission
 from conformance.runs.load.settings import LoadSettings
 
 __all__ = ["Settled", "settle", "settle_async", "settle_container_tasks", "await_deliveries", "EXPECT_DELIVERY"]
 
 #: Outcomes after which the container must have received the submission exactly once.
-EXPECT_DELIVERY = (Outcome.ACCEPTED, Outcome.MATCHED, Outcome.CROSSED)
+EXPECT_DELIVERY = (Fate.ACCEPTED, Fate.MATCHED, Fate.CROSSED)
 
 PARALLEL = 16
 
 
 @dataclass
 class Settled:
-    """What the instrument counted, beside the ledger."""
+    """What the instrument counted, beside the tally."""
 
     webhooks: dict[str, int]
     webhooks_unnamed: int
@@ -51,15 +51,15 @@ def _httpx_get(client: httpx.Client, extra: tuple[tuple[str, str], ...]) -> Get:
     return get
 
 
-def settle_async(ledger: Ledger, settings: LoadSettings, client: httpx.Client) -> None:
+def settle_async(tally: Tally, settings: LoadSettings, client: httpx.Client) -> None:
     """Every accepted respond-async Id the end of the load cut off ends matched, crossed, failed or lost."""
-    records = [r for r in ledger.records.values() if r.mode == "async" and r.outcome == Outcome.ACCEPTED]
+    records = [r for r in tally.records.values() if r.mode == "async" and r.outcome == Fate.ACCEPTED]
     get = _httpx_get(client, settings.headers)
     with ThreadPoolExecutor(PARALLEL) as pool:
-        list(pool.map(lambda r: follow_async(r, ledger, settings, get), records))
+        list(pool.map(lambda r: follow_async(r, tally, settings, get), records))
 
 
-def _settle_one_task(record: Record, ledger: Ledger, settings: LoadSettings, client: httpx.Client) -> bool:
+def _settle_one_task(record: Submission, tally: Tally, settings: LoadSettings, client: httpx.Client) -> bool:
     """Cross-check a relayed task id with the mock: its task must be this submission's.
     Returns False when the mock had forgotten the task (nothing judged)."""
     deadline = (record.accepted_at or record.sent_at) + settings.done_bound
@@ -68,32 +68,32 @@ def _settle_one_task(record: Record, ledger: Ledger, settings: LoadSettings, cli
         try:
             status, content = fetch_task(settings.container_urls, record.task_id or "", client)
         except httpx.HTTPError as exc:
-            ledger.error(f"container task: {type(exc).__name__}")
+            tally.error(f"container task: {type(exc).__name__}")
             status, content = 0, b""
         if status == 404:
             return False
         if status != 202 and status != 0:
             # the task's result is the echo of the request the container got for this task id
-            judge_answer(ledger, record, 200 if 200 <= status < 300 else status, content, "container task")
+            judge_answer(tally, record, 200 if 200 <= status < 300 else status, content, "container task")
             return True
         if time.time() >= deadline:
-            ledger.error("container task: still pending at T_done")
+            tally.error("container task: still pending at T_done")
             return True
         interval = pause(interval, deadline)
 
 
-def settle_container_tasks(ledger: Ledger, settings: LoadSettings, client: httpx.Client) -> int:
-    records = [r for r in ledger.records.values() if r.mode == "container" and r.outcome == Outcome.ACCEPTED]
+def settle_container_tasks(tally: Tally, settings: LoadSettings, client: httpx.Client) -> int:
+    records = [r for r in tally.records.values() if r.mode == "container" and r.outcome == Fate.ACCEPTED]
     with ThreadPoolExecutor(PARALLEL) as pool:
-        known = list(pool.map(lambda r: _settle_one_task(r, ledger, settings, client), records))
+        known = list(pool.map(lambda r: _settle_one_task(r, tally, settings, client), records))
     return known.count(False)
 
 
-def await_deliveries(ledger: Ledger, tail: JournalTail, settings: LoadSettings) -> None:
+def await_deliveries(tally: Tally, tail: JournalTail, settings: LoadSettings) -> None:
     """Read the journals until every submission owed to the container is there or its
     deadline passed, then once more after `grace` for late duplicates."""
-    expected = {sha for sha, r in ledger.records.items() if r.outcome in EXPECT_DELIVERY}
-    accepted = [r.accepted_at or r.sent_at for r in ledger.records.values() if r.outcome in EXPECT_DELIVERY]
+    expected = {sha for sha, r in tally.records.items() if r.outcome in EXPECT_DELIVERY}
+    accepted = [r.accepted_at or r.sent_at for r in tally.records.values() if r.outcome in EXPECT_DELIVERY]
     deadline = max(accepted, default=time.time()) + settings.done_bound
     while True:
         tail.poll()
@@ -106,13 +106,13 @@ def await_deliveries(ledger: Ledger, tail: JournalTail, settings: LoadSettings) 
     tail.poll()
 
 
-def settle(ledger: Ledger, tail: JournalTail, settings: LoadSettings, client: httpx.Client) -> Settled:
+def settle(tally: Tally, tail: JournalTail, settings: LoadSettings, client: httpx.Client) -> Settled:
     started = time.monotonic()
     tail.poll()  # count what the load left before the settling adds its own entries to the rings
-    settle_async(ledger, settings, client)
-    forgotten = settle_container_tasks(ledger, settings, client)
-    await_deliveries(ledger, tail, settings)
-    proxies = [sha for sha, r in ledger.records.items() if r.mode == "proxy" and tail.counts[sha] > 0]
+    settle_async(tally, settings, client)
+    forgotten = settle_container_tasks(tally, settings, client)
+    await_deliveries(tally, tail, settings)
+    proxies = [sha for sha, r in tally.records.items() if r.mode == "proxy" and tail.counts[sha] > 0]
     webhooks, unnamed = webhook_counts(
         settings.container_urls[0], settings.run_id, len(proxies),
         settings.done_bound if proxies else 0.0, client,

@@ -1,7 +1,7 @@
 """The per-process state of a load run, kept on Locust's Environment.
 
 One load process (local, master or worker) has one `RunState`: the settings
-it runs with and the ledger its users write. The master also keeps what its
+it runs with and the tally its users write. The master also keeps what its
 workers sent and what it saw in the mock container's journal.
 """
 
@@ -11,7 +11,7 @@ import enum
 from dataclasses import dataclass, field
 from typing import Any
 
-from conformance.runs.load.ledger import Ledger
+from conformance.runs.load.tally import Tally
 from conformance.runs.load.settings import LoadSettings
 
 __all__ = ["Role", "RunState", "run_state"]
@@ -21,18 +21,18 @@ _ATTRIBUTE = "conformance_load"
 
 class Role(str, enum.Enum):
     LOCAL = "local"  # one process: users and judgement
-    MASTER = "master"  # no users; collects worker ledgers and judges
-    WORKER = "worker"  # users only; sends its ledger to the master
+    MASTER = "master"  # no users; collects worker tallies and judges
+    WORKER = "worker"  # users only; sends its tally to the master
 
 
 @dataclass
 class RunState:
     role: Role
     settings: LoadSettings | None = None
-    ledger: Ledger = field(default_factory=Ledger)
-    #: master: worker id -> the ledger it sent at the end
-    worker_ledgers: dict[str, Ledger] = field(default_factory=dict)
-    #: master: workers the run had when it stopped (their ledgers are awaited)
+    tally: Tally = field(default_factory=Tally)
+    #: master: worker id -> the tally it sent at the end
+    worker_tallies: dict[str, Tally] = field(default_factory=dict)
+    #: master: workers the run had when it stopped (their tallies are awaited)
     expected_workers: set[str] = field(default_factory=set)
     #: worker: the wire form already sent (sent again if the master asks again)
     sent_wire: dict[str, Any] | None = None

@@ -4,7 +4,7 @@ Each step makes one submission in a mode drawn by the mix and sees it
 through as a client would: a respond-async submission is followed (status
 polls, then the result) like the provider's client does, so N users are N
 concurrent submissions, as the contract's load requirements put it. Every
-submission body is unique and recorded by its sha256 in the process's ledger
+submission body is unique and recorded by its sha256 in the process's tally
 before it is sent, so the end-of-run judgement can match answers, results
 and the mock container's journal to it. Behaviours for the mock ride in the
 query string, which every mode forwards.
@@ -23,7 +23,7 @@ from locust.exception import StopUser
 
 from conformance.runs.load.answers import json_object, judge_answer, new_body, task_id_of
 from conformance.runs.load.follow import follow_async
-from conformance.runs.load.ledger import Record
+from conformance.runs.load.tally import Submission
 from conformance.runs.load.settings import MODES
 from conformance.runs.load.state import RunState, run_state
 
@@ -71,7 +71,7 @@ class GatewayUser(FastHttpUser):
 
     @task
     def step(self) -> None:
-        if len(self.run.ledger.records) >= self.run.settings.max_submissions:
+        if len(self.run.tally.records) >= self.run.settings.max_submissions:
             raise StopUser()
         mode = random.choices(self.modes, self.weights)[0]
         getattr(self, f"submit_{mode}")()
@@ -96,23 +96,23 @@ class GatewayUser(FastHttpUser):
                 response.failure(transport or f"HTTP {status}")
         return Reply(status, content, elapsed, transport)
 
-    def submit(self, mode: str, expected: int) -> tuple[Record, Reply]:
+    def submit(self, mode: str, expected: int) -> tuple[Submission, Reply]:
         body, sha = new_body(self.run.settings.run_id, mode)
-        record = self.run.ledger.sent(mode, sha, time.time())
+        record = self.run.tally.sent(mode, sha, time.time())
         headers = {"Content-Type": "application/json"}
         if mode in _PREFER:
             headers["Prefer"] = _PREFER[mode]
         return record, self.call("POST", self.urls[mode], f"{mode} submit", (expected,), body=body, headers=headers)
 
-    def problem(self, record: Record, reply: Reply, where: str, expected: int) -> bool:
-        """Record a submission that was not answered as its mode requires."""
-        ledger = self.run.ledger
+    def problem(self, record: Submission, reply: Reply, where: str, expected: int) -> bool:
+        """Submission a submission that was not answered as its mode requires."""
+        tally = self.run.tally
         if reply.transport_error:
-            ledger.failed(record, f"{where}: {reply.transport_error}")
+            tally.failed(record, f"{where}: {reply.transport_error}")
         elif reply.status in REFUSAL_STATUSES:
-            ledger.refused(record, f"{where}: refused with HTTP {reply.status}")
+            tally.refused(record, f"{where}: refused with HTTP {reply.status}")
         elif reply.status != expected:
-            ledger.failed(record, f"{where}: HTTP {reply.status}", reply.content[:200].decode("utf-8", "replace"))
+            tally.failed(record, f"{where}: HTTP {reply.status}", reply.content[:200].decode("utf-8", "replace"))
         else:
             return False
         return True
@@ -125,46 +125,46 @@ class GatewayUser(FastHttpUser):
             return
         fields = _accept_fields(json_object(reply.content))
         if fields is None:
-            self.run.ledger.failed(record, "async submit: 202 body lacks Id/StatusPath/ResultPath")
+            self.run.tally.failed(record, "async submit: 202 body lacks Id/StatusPath/ResultPath")
             return
-        self.run.ledger.latency("async", reply.elapsed)
+        self.run.tally.latency("async", reply.elapsed)
         accepted_url = self.urls["async"]
-        self.run.ledger.accepted(
+        self.run.tally.accepted(
             record,
             time.time(),
             inference_id=fields["Id"],
             status_url=urljoin(accepted_url, fields["StatusPath"]),
             result_url=urljoin(accepted_url, fields["ResultPath"]),
         )
-        follow_async(record, self.run.ledger, self.run.settings, self.get)
+        follow_async(record, self.run.tally, self.run.settings, self.get)
 
     def submit_proxy(self) -> None:
         record, reply = self.submit("proxy", 202)
         if self.problem(record, reply, "proxy submit", 202):
             return
-        self.run.ledger.latency("proxy", reply.elapsed)
+        self.run.tally.latency("proxy", reply.elapsed)
         if reply.content:
-            self.run.ledger.error("proxy submit: 202 with a body")
-        self.run.ledger.accepted(record, time.time())
+            self.run.tally.error("proxy submit: 202 with a body")
+        self.run.tally.accepted(record, time.time())
 
     def submit_container(self) -> None:
         record, reply = self.submit("container", 202)
         if self.problem(record, reply, "container submit", 202):
             return
-        self.run.ledger.latency("container", reply.elapsed)
+        self.run.tally.latency("container", reply.elapsed)
         task_id = task_id_of(reply.content)
         if task_id is None:
-            self.run.ledger.failed(record, "container submit: relayed body has no task_id")
+            self.run.tally.failed(record, "container submit: relayed body has no task_id")
             return
-        self.run.ledger.accepted(record, time.time(), task_id=task_id)
+        self.run.tally.accepted(record, time.time(), task_id=task_id)
 
     def submit_sync(self) -> None:
         record, reply = self.submit("sync", 200)
         if reply.transport_error or reply.status in REFUSAL_STATUSES:
             self.problem(record, reply, "sync", 200)
             return
-        self.run.ledger.latency("sync", reply.elapsed)
-        judge_answer(self.run.ledger, record, reply.status, reply.content, "sync answer")
+        self.run.tally.latency("sync", reply.elapsed)
+        judge_answer(self.run.tally, record, reply.status, reply.content, "sync answer")
 
     def get(self, url: str, headers: dict[str, str], name: str) -> tuple[int, bytes, str | None]:
         reply = self.call("GET", url, name, range(200, 300) if name == "async result" else (200,), headers=headers)

@@ -1,4 +1,4 @@
-"""The load run's verdicts, one per requirement ID, from the merged ledger and
+"""The load run's verdicts, one per requirement ID, from the merged tally and
 the mock containers' journals.
 
 - GW-LOAD-01 (MUST): across all four modes nothing lost (every accepted Id
@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from conformance.judge.model import FailureRecord, IdVerdict, Outcome
-from conformance.runs.load.ledger import Ledger, Outcome as Fate
+from conformance.runs.load.tally import Fate, Tally
 from conformance.runs.load.settings import MODES, LoadSettings
 from conformance.runs.load.settle import EXPECT_DELIVERY
 
@@ -39,7 +39,7 @@ SHOWN = 10
 
 @dataclass
 class Evidence:
-    ledger: Ledger
+    tally: Tally
     settings: LoadSettings
     deliveries: Counter  # body sha256 -> journal entries of this run, all mocks together
     duration: float  # seconds of load
@@ -73,7 +73,7 @@ def _failure(reason: str, expected: str, actual: str, shas: list[str] | None = N
 
 
 def _load_01(ev: Evidence) -> IdVerdict:
-    records = ev.ledger.records
+    records = ev.tally.records
     by_fate: dict[Fate, list[str]] = {fate: [] for fate in Fate}
     for sha, record in records.items():
         by_fate[record.outcome].append(sha)
@@ -129,7 +129,7 @@ def _load_01(ev: Evidence) -> IdVerdict:
 
 def _run_data(ev: Evidence, by_fate: dict[Fate, list[str]], owed: list[str], dropped: list[str],
               duplicated: list[str], unknown: list[str]) -> dict[str, Any]:
-    records = ev.ledger.records
+    records = ev.tally.records
     per_mode = {mode: Counter(r.outcome.value for r in records.values() if r.mode == mode) for mode in MODES}
     total = len(records)
     return {
@@ -143,7 +143,7 @@ def _run_data(ev: Evidence, by_fate: dict[Fate, list[str]], owed: list[str], dro
         "dropped": len(dropped),
         "duplicated": len(duplicated),
         "unknown_bodies": len(unknown),
-        "errors_by_kind": dict(ev.ledger.errors.most_common()),
+        "errors_by_kind": dict(ev.tally.errors.most_common()),
         "mock_rejected": dict(ev.rejected),
         "webhook_deliveries": sum(ev.webhooks.values()),
         "webhook_duplicates": sum(1 for n in ev.webhooks.values() if n > 1),
@@ -152,14 +152,14 @@ def _run_data(ev: Evidence, by_fate: dict[Fate, list[str]], owed: list[str], dro
         "mock_peak_entries_per_s": ev.peak_rates,
         "cpu": ev.cpu,
         "settle_s": round(ev.settle_seconds, 3),
-        "load_processes": ev.ledger.sources,
-        "examples": ev.ledger.examples,
+        "load_processes": ev.tally.sources,
+        "examples": ev.tally.examples,
         "locust_files": ev.locust_files,
     }
 
 
 def _result_05(ev: Evidence) -> IdVerdict:
-    asyncs = ev.ledger.by_mode("async")
+    asyncs = ev.tally.by_mode("async")
     matched = [r.sha for r in asyncs if r.outcome == Fate.MATCHED]
     crossed = [r.sha for r in asyncs if r.outcome == Fate.CROSSED]
     data = {"results_read": len(matched) + len(crossed), "matched": len(matched), "crossed": len(crossed)}
@@ -175,7 +175,7 @@ def _result_05(ev: Evidence) -> IdVerdict:
 
 
 def _proxy_05(ev: Evidence) -> IdVerdict:
-    accepted = [r.sha for r in ev.ledger.by_mode("proxy") if r.outcome == Fate.ACCEPTED]
+    accepted = [r.sha for r in ev.tally.by_mode("proxy") if r.outcome == Fate.ACCEPTED]
     dropped = [sha for sha in accepted if ev.deliveries[sha] == 0]
     twice = [sha for sha in accepted if ev.deliveries[sha] > 1]
     data = {"accepted": len(accepted), "reached_container": len(accepted) - len(dropped), "dropped": len(dropped),
@@ -197,15 +197,15 @@ def _proxy_05(ev: Evidence) -> IdVerdict:
 
 
 def _load_02(ev: Evidence) -> IdVerdict:
-    values = ev.ledger.latencies.get("async", [])
+    values = ev.tally.latencies.get("async", [])
     bound = ev.settings.t_accept
     if not values:
         return IdVerdict("GW-LOAD-02", Outcome.SKIPPED, "no respond-async submission was accepted")
     stats = {f"p{p}": round(percentile(values, p), 4) for p in (50, 95, 99)}
     stats.update(max=round(max(values), 4), samples=len(values), t_accept=bound, container_delay=ev.settings.delay)
     for mode in ("proxy", "container", "sync"):
-        if ev.ledger.latencies.get(mode):
-            stats[f"{mode}_p99"] = round(percentile(ev.ledger.latencies[mode], 99), 4)
+        if ev.tally.latencies.get(mode):
+            stats[f"{mode}_p99"] = round(percentile(ev.tally.latencies[mode], 99), 4)
     observed = f"p50 {stats['p50'] * 1000:.1f} ms, p95 {stats['p95'] * 1000:.1f} ms, p99 {stats['p99'] * 1000:.1f} ms"
     notes = list(ev.instrument)
     if len(values) < 100:

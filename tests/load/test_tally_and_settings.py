@@ -1,4 +1,4 @@
-"""The ledger's trip from worker to master, and the run settings' parsing."""
+"""The tally's trip from worker to master, and the run settings' parsing."""
 
 from __future__ import annotations
 
@@ -7,27 +7,27 @@ import argparse
 import pytest
 
 from conformance.cli.load import parse_duration
-from conformance.runs.load.ledger import Ledger, Outcome, merge
+from conformance.runs.load.tally import Tally, Fate, merge
 from conformance.runs.load.settings import LoadSettings, SettingsError, add_arguments, from_options, parse_mix
 
 
-def test_a_ledger_survives_the_wire_and_moves_onto_the_masters_clock() -> None:
-    ledger = Ledger(sources={"worker-a": 0})
-    record = ledger.sent("async", "a" * 64, 1000.0)
-    ledger.accepted(record, 1000.5, inference_id="id-1", status_url="http://g/status/m", result_url="http://g/result/m")
-    ledger.latency("async", 0.004)
-    ledger.failed(ledger.sent("sync", "b" * 64, 1001.0), "sync: HTTP 502")
-    wire = ledger.to_wire()
-    back = Ledger.from_wire(wire, received_at=wire["clock"] + 10.0)  # the master's clock is 10 s ahead
+def test_a_tally_survives_the_wire_and_moves_onto_the_masters_clock() -> None:
+    tally = Tally(sources={"worker-a": 0})
+    record = tally.sent("async", "a" * 64, 1000.0)
+    tally.accepted(record, 1000.5, inference_id="id-1", status_url="http://g/status/m", result_url="http://g/result/m")
+    tally.latency("async", 0.004)
+    tally.failed(tally.sent("sync", "b" * 64, 1001.0), "sync: HTTP 502")
+    wire = tally.to_wire()
+    back = Tally.from_wire(wire, received_at=wire["clock"] + 10.0)  # the master's clock is 10 s ahead
     got = back.records["a" * 64]
-    assert (got.outcome, got.inference_id, got.status_url) == (Outcome.ACCEPTED, "id-1", "http://g/status/m")
+    assert (got.outcome, got.inference_id, got.status_url) == (Fate.ACCEPTED, "id-1", "http://g/status/m")
     assert got.sent_at == pytest.approx(1010.0) and got.accepted_at == pytest.approx(1010.5)
-    assert back.records["b" * 64].outcome is Outcome.FAILED
+    assert back.records["b" * 64].outcome is Fate.FAILED
     assert back.errors == {"sync: HTTP 502": 1} and back.latencies == {"async": [0.004]}
 
 
 def test_merge_keeps_every_process_and_its_count() -> None:
-    one, two = Ledger(sources={"w1": 0}), Ledger(sources={"w2": 0})
+    one, two = Tally(sources={"w1": 0}), Tally(sources={"w2": 0})
     one.sent("sync", "1" * 64, 1.0)
     two.sent("sync", "2" * 64, 1.0)
     two.sent("proxy", "3" * 64, 1.0)
