@@ -318,6 +318,9 @@ def parse_args() -> Settings:
     parser.add_argument("--delay-seconds", type=int, default=5, help="seconds of the delay run")
     parser.add_argument("--no-pin", action="store_true", help="let the OS place servers and wrk")
     args = parser.parse_args()
+    for name in ("rounds", "seconds", "connections", "delay_connections", "delay_seconds"):
+        if getattr(args, name) < 1:
+            parser.error(f"--{name.replace('_', '-')} must be >= 1")
     server_cpus, wrk_cpus = cpu_split(not args.no_pin)
     return Settings(args.rounds, args.seconds, args.connections, args.delay_connections, args.delay_seconds,
                     server_cpus, wrk_cpus)
@@ -325,9 +328,10 @@ def parse_args() -> Settings:
 
 def main() -> None:
     settings = parse_args()
-    for tool in ("wrk", "gunicorn"):
-        if shutil.which(tool, path=os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")) is None:
-            sys.exit(f"{tool} is missing: apt-get install wrk; pip install -e '.[bench]'")
+    if shutil.which("wrk") is None:
+        sys.exit("wrk is missing: apt-get install wrk")
+    if not os.path.exists(os.path.join(os.path.dirname(sys.executable), "gunicorn")):
+        sys.exit(f"gunicorn is missing from {sys.prefix}: pip install -e '.[bench]'")
     started = time.perf_counter()
     load_before = os.getloadavg()[0]
     results = Results()
