@@ -25,10 +25,10 @@ served with the mock's own uvicorn settings (mock_container.server.run):
    (psutil, gunicorn's worker included): each server is one process with one
    busy thread, so on a machine of its own that is its req/s on one core,
    and it does not depend on how much CPU other processes left it. On a
-   shared 2-core machine req/s ratios within one round still ranged
-   0.64-1.38 where the CPU ratio moved by a few percent; both are printed.
-   For httpbin's sync worker, which is not CPU-bound (it closes every
-   connection: see the CPU % column), req/CPU-s flatters httpbin, so its
+   shared 2-core machine req/s ratios within one round ranged 0.64-1.38
+   where the CPU ratio moved by a few percent; both are printed. httpbin's
+   sync worker also waits on a new connection for every request (it closes
+   each one), so where its CPU % is below 100 req/CPU-s flatters it: that
    ratio errs against the mock.
 2. Concurrent delays: 100 connections each asking for a 1 s delay (mock:
    `X-Mock-Delay: 1`; httpbin: `/delay/1`) for 5 s; the latency is each
@@ -43,7 +43,7 @@ every server here is one process with one busy thread, and so is wrk, so
 pinned apart the client never takes CPU from the server it measures and each
 server gets the same single core. --no-pin turns that off.
 
-Delay accuracy with 1,000 concurrent requests and the memory of 10,000 held
+The whole run takes about two minutes. Delay accuracy with 1,000 concurrent requests and the memory of 10,000 held
 requests are measured by benchmarks/mock_held_requests.py.
 """
 
@@ -237,8 +237,9 @@ def measure_throughput(servers: dict[str, Running], settings: Settings, results:
 
 def measure_delays(servers: dict[str, Running], settings: Settings, results: Results,
                    progress: Callable[[str], None]) -> None:
-    # httpbin sync last: its one worker keeps serving the queued 1 s requests
-    # for a minute and a half after wrk stops (the run stops it right after).
+    # After its run, httpbin's sync worker still owes the queued 1 s requests
+    # (it sleeps through them, using no CPU) until the run stops it; so the
+    # delay runs come after every throughput run.
     for load in DELAY_LOADS:
         result = run_wrk(servers[load.server].url(load.path), connections=settings.delay_connections,
                          seconds=settings.delay_seconds, script=REPORT_LUA, headers=load.headers,
