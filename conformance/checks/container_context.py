@@ -60,11 +60,19 @@ class Accepted:
     """
 
     labels: list[str] = field(default_factory=list)
+    #: calls found beyond the accepted requests (a second call for one, or a call for none): already
+    #: reported, and skipped by the matching from then on, so later calls pair with their own requests
+    surplus: int = 0
 
     def add(self, label: str) -> int:
-        """Count one more accepted request; its number (1-based) is the call it is matched to."""
+        """Count one more accepted request; the number of the call matched to it (1-based, surplus skipped)."""
         self.labels.append(label)
-        return len(self.labels)
+        return len(self.labels) + self.surplus
+
+    @property
+    def calls_expected(self) -> int:
+        """How many calls the accepted requests (and the surplus seen) account for."""
+        return len(self.labels) + self.surplus
 
     def __len__(self) -> int:
         return len(self.labels)

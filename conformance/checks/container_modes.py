@@ -136,7 +136,8 @@ async def _proxy(ctx: ContainerContext, direct: _Direct) -> str:
     deploy_time = config.webhook_mode == "deploy-time"
     key = None if deploy_time else ctx.correlation("proxy-mode")
     if deploy_time:  # the calls of earlier accepted requests first, so the order is the container's
-        await sink.calls(None, len(ctx.accepted), config.t_done)
+        earlier = await sink.calls(None, ctx.accepted.calls_expected, config.t_done)
+        ctx.accepted.surplus += max(len(earlier) - ctx.accepted.calls_expected, 0)
     response = await through_gateway(ctx, "respond-async-proxy, through the gateway", prefer="respond-async-proxy",
                                      webhook_key=key)
     if response.status_code != 202:

@@ -128,9 +128,9 @@ class ContainerConfig:
 
     @property
     def check_timeout(self) -> float:
-        """The most one check may take: the slowest (CT-MODES-01) waits T_done twice (a stored result,
-        a webhook) and sends about six requests."""
-        return 2 * self.t_done + (self.id_requests + 3) * self.request_timeout + 10.0
+        """The most one check may take: the slowest (CT-MODES-01) waits T_done three times (a stored
+        result, earlier calls to a deploy-time webhook, its own call) and sends seven requests."""
+        return 3 * self.t_done + (self.id_requests + 4) * self.request_timeout + 10.0
 
     def parameters(self) -> dict[str, float | int | None]:
         return {
