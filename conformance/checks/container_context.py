@@ -109,8 +109,10 @@ class ContainerSink:
 
     async def calls(self, key: str | None, count: int, timeout: float) -> list[Delivery]:
         """The calls under `key` (None: every call, for a deploy-time target), oldest first, once there
-        are `count` of them or `timeout` s passed."""
-        page = await self._read(self._client.wait_webhooks(key, max(count, 1), max(timeout, 0.0), since=0))
+        are `count` of them or `timeout` s passed (at once when `count` is 0)."""
+        if count <= 0:
+            return await self.calls_so_far(key)
+        page = await self._read(self._client.wait_webhooks(key, count, max(timeout, 0.0), since=0))
         return list(page.records)
 
     async def calls_so_far(self, key: str | None = None) -> list[Delivery]:

@@ -30,7 +30,7 @@ from typing import Any
 
 from conformance.checks.container_context import ContainerContext
 from conformance.checks.container_requests import Answer, accepts_for_later, describe, media_type, sample, through_gateway
-from conformance.checks.flows import Sent, accepted, read_status, trail
+from conformance.checks.flows import Sent, StatusReading, accepted, read_status, trail
 from conformance.judge.verdicts import Blocked, Failure
 
 __all__ = ["MODES", "WORKS", "DOES_NOT", "NOT_DECLARED", "ModeResult", "drive_modes", "observe_modes", "same_shape"]
@@ -102,9 +102,10 @@ async def _respond_async(ctx: ContainerContext, direct: _Direct) -> str:
     try:
         acc = accepted(ctx, sent)
     except Blocked:
-        raise DoesNotWork(f"the gateway answered {describe(response)}, not 202 with Id, StatusPath and ResultPath")
+        raise DoesNotWork(f"the gateway answered {describe(response)}, not 202 with Id, StatusPath and "
+                          "ResultPath") from None
     assert ctx.through is not None
-    readings = []
+    readings: list[StatusReading] = []
     while True:
         status = await ctx.through.request("GET", acc.status_url, headers=[("X-Inference-Id", acc.id)],
                                            purpose="status, through the gateway")

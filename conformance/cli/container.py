@@ -51,7 +51,7 @@ class EnvAssignment(click.ParamType):
               help="Start the container with this command, wait for its health route, run, stop it. {port} (a free "
               "port) and {sink_url} (the webhook URL for a deploy-time target) are filled in. CMD is split like a "
               "shell line (shlex) but NOT run by a shell: no pipes, redirections, $VARIABLES or `cd`; set variables "
-              "with --container-env. Its output is kept in the report when the run fails or it exits early; if it "
+              "with --container-env. Its last output lines are kept in the report when a requirement fails or it exits early; if it "
               "never starts, the run exits 2 quoting its last output lines.")
 @click.option("--container-env", "container_env", multiple=True, type=EnvAssignment(), envvar=_env("CONTAINER_ENV"),
               metavar="NAME=VALUE",

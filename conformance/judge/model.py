@@ -166,7 +166,7 @@ class TargetInfo:
     other_gateway: str | None = None
     #: the command that started the target (--gateway-cmd; --container-cmd in a container run)
     gateway_cmd: str | None = None
-    #: the started command's last output lines, kept when the run failed or the process exited during it
+    #: the started command's last output lines, kept when a requirement failed or the process exited during the run
     cmd_output: str | None = None
 
 

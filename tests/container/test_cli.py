@@ -49,7 +49,7 @@ def not_json(tmp_path: Path) -> str:
         (["--container-cmd", "app --json '{\"a\": 1}'"], "--container-cmd 'app --json \\'{\"a\": 1}\\'': its argument "
          "'{\"a\": 1}': only {port} and {sink_url} can be filled in; write {{ and }} for a literal brace"),
         (["--container-cmd", "app 'unclosed"], "cannot be split like a shell line: No closing quotation"),
-        (["--container-cmd", "app", "--url", "http://127.0.0.1:{host}"], "--url 'http://127.0.0.1:{host}': only {port}"),
+        (["--container-cmd", "app", "--url", "http://127.0.0.1:{host}"], "--url 'http://127.0.0.1:{host}': only {port} can"),
         (["--url", "http://127.0.0.1:9", "-k", "GW-ASYNC"], "-k GW-ASYNC: no container requirement ID starts with it"),
         (["--url", "http://127.0.0.1:9", "--path", "generate"], "--path 'generate': must start with /"),
         (["--url", "http://127.0.0.1:9", "--t-accept", "0"], "Invalid value for '--t-accept'"),

@@ -78,7 +78,7 @@ def test_the_container_command_and_its_environment_are_filled_in() -> None:
     assert server.env == {"WEBHOOK": "http://127.0.0.1:9/_mock/webhooks/container", "PORT": str(server.port), "A": "b=c"}
     with pytest.raises(ContainerUsageError, match=r"--container-env 'x y=1': expected NAME=VALUE"):
         parse_env(["x y=1"])
-    with pytest.raises(ContainerUsageError, match=r"--url 'http://h:\{other\}': only \{port\} and \{sink_url\}"):
+    with pytest.raises(ContainerUsageError, match=r"--url 'http://h:\{other\}': only \{port\} can be filled in"):
         fill("http://h:{other}", "--url", port="1")
 
 

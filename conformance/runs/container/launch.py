@@ -32,12 +32,13 @@ _NAME_START = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_"
 
 
 def fill(template: str, flag: str, **values: str) -> str:
-    """`template` with `{port}` / `{sink_url}` filled in; a usage error naming `flag` for anything else."""
+    """`template` with `values` (e.g. `{port}`) filled in; a usage error naming `flag` for anything else."""
     try:
         return template.format(**values)
     except (KeyError, IndexError, ValueError, AttributeError) as exc:
-        raise ContainerUsageError(f"{flag} {template!r}: only {{port}} and {{sink_url}} can be filled in; write "
-                                  f"{{{{ and }}}} for a literal brace ({type(exc).__name__}: {exc})") from None
+        names = " and ".join(f"{{{name}}}" for name in values)
+        raise ContainerUsageError(f"{flag} {template!r}: only {names} can be filled in; write {{{{ and }}}} for a "
+                                  f"literal brace ({type(exc).__name__}: {exc})") from None
 
 
 def parse_env(values: Iterable[str]) -> tuple[tuple[str, str], ...]:

@@ -15,7 +15,7 @@ webhook sink (sink.py), then the container (--container-cmd) and the
 gateway in front of it (--through-gateway) together; wait for the
 container's health route (ready.py), then the gateway's; run the checks;
 stop everything, keeping the container's last output lines in the report
-when the run failed or the container exited during it.
+when a requirement failed or the container exited during the run.
 """
 
 from __future__ import annotations
@@ -122,7 +122,10 @@ def run_container_suite(
         if process is not None:
             _keep_output(document, process)
     if json_path:
-        write_json(document, json_path)
+        try:
+            write_json(document, json_path)
+        except OSError as exc:
+            raise ContainerUsageError(f"--json {json_path}: cannot write it: {exc.strerror or exc}") from None
     return document
 
 
@@ -205,9 +208,10 @@ def _checks(config: ContainerConfig, selection: Selection, strict: bool, expecte
 
 
 def _keep_output(document: ResultDocument, process: ManagedServer) -> None:
-    """The container's last output lines into the report, when the run failed or the container exited during it."""
+    """The container's last output lines into the report, when a MUST or SHOULD failed (with --strict or not)
+    or the container exited during the run: what it printed may say why."""
     exited = process.returncode
-    if exited is None and document.summary.exit_code == 0:
+    if exited is None and not (document.summary.failed_must or document.summary.failed_should):
         return
     tail = process.tail(OUTPUT_LINES)
     head = f"(the container exited with code {exited} during the run)\n" if exited is not None else ""
