@@ -152,7 +152,8 @@ async def acks_then_calls_webhook(ctx: ContainerContext) -> None:
         if len(calls) < number:
             raise Failure(await _no_call(ctx, sink, key, number, len(calls)),
                           expected=f"a call to {sink.fixed_url if key is None else sink.url(key)}",
-                          actual=_calls_seen(calls))
+                          actual=_calls_seen(calls),
+                          exchanges=ctx.transcript.seqs("ack") + ctx.transcript.seqs("webhook"))
         delivery = calls[number - 1]
         ctx.note("CT-ASYNC-01", f"acked {answer.status} in {answer.latency:.3f} s; webhook {delivery.method} "
                  f"({delivery.content_type or 'no Content-Type'}, {delivery.body_size} bytes)"
