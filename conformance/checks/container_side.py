@@ -4,13 +4,17 @@ Judged by `conformance container` directly against the author's container:
 the suite sends what a gateway would send (the author's sample request; no
 `Prefer`; unknown `Prefer` values; `Prefer: respond-async` for the async
 styles the author declared) and watches side effects through a webhook sink
-it runs itself (conformance/runs/container/sink.py).
+it runs itself (the mock container's: conformance/runs/container/sink.py).
+With --through-gateway it also drives the gateway's four modes in front of
+the container (CT-MODES-01, container_modes.py).
 
 Every check here runs in the engine's "exclusive" phase, one at a time and
 in this order: a container is often a single worker, so one check's traffic
 would otherwise change another's verdict (an ack judged against T_accept
 while a slow synchronous request holds the worker), and the malformed-input
 check runs last so a container it crashes has been judged on everything else.
+Sending one request at a time is also what lets calls to a deploy-time
+webhook target be matched to requests by order (container_context.py).
 
 Health comes first and is judged from the wait the run did before any
 check (conformance/runs/container/ready.py); when the container never got
@@ -20,17 +24,15 @@ ready, the other checks are not judged (skipped, naming CT-HEALTH-01).
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
-import httpx
-
 from conformance.checks import check
+from conformance.checks.container_context import ContainerContext, ContainerSink
+from conformance.checks.container_modes import drive_modes, observe_modes
+from conformance.checks.container_requests import ask, require_declared, require_ready, sample
 from conformance.judge.container_config import ContainerConfig
-from conformance.checks.container_context import ContainerContext
-from conformance.checks.client import NoAnswer
 from conformance.judge.verdicts import Blocked, Failure, NotApplicable, expect, show
+from mock_container.client import Delivery
 
 __all__ = ["UNKNOWN_PREFER", "MALFORMED_JSON", "identifier_fields"]
 
@@ -40,80 +42,8 @@ UNKNOWN_PREFER = ("wait=5", "return=minimal", "handling=lenient", "x-conformance
 MALFORMED_JSON = b'{"prompt": "unterminated'
 
 
-@dataclass
-class Answer:
-    response: httpx.Response
-    latency: float  # seconds from sending to the whole response
-
-    @property
-    def status(self) -> int:
-        return self.response.status_code
-
-    @property
-    def media_type(self) -> str | None:
-        value = self.response.headers.get("content-type")
-        return value.split(";", 1)[0].strip().lower() if value else None
-
-    def describe(self) -> str:
-        kind = self.response.headers.get("content-type") or "no Content-Type"
-        return f"{self.status} ({kind}, {len(self.response.content)} bytes) {show(self.response.text, 120)}".rstrip()
-
-
 def _config(ctx: ContainerContext) -> ContainerConfig:
     return ctx.container_config
-
-
-async def ask(
-    ctx: ContainerContext,
-    method: str,
-    path: str,
-    *,
-    purpose: str,
-    prefer: str | None = None,
-    body: bytes = b"",
-    content_type: str | None = None,
-    headers: Sequence[tuple[str, str]] = (),
-) -> Answer:
-    """One request to the container; a container that gives no answer fails the requirement at hand.
-
-    Each request has a connection of its own (`Connection: close`): a container
-    that drops a connection after answering an error must not fail the next
-    request of some other check by a race on a reused one.
-    """
-    all_headers = [*([("Prefer", prefer)] if prefer is not None else []), *headers, ("Connection", "close")]
-    if content_type is not None:
-        all_headers.append(("Content-Type", content_type))
-    started = ctx.clock()
-    try:
-        response = await ctx.container.request(method, ctx.container.url(path), headers=all_headers, content=body,
-                                               purpose=purpose)
-    except NoAnswer as exc:
-        raise Failure(f"the container gave no answer to {method} {path} ({purpose}): {exc.actual}",
-                      expected="an HTTP response", actual=exc.actual, exchanges=exc.exchanges) from None
-    return Answer(response, ctx.clock() - started)
-
-
-def require_ready(ctx: ContainerContext) -> None:
-    readiness = _config(ctx).readiness
-    if readiness is not None and not readiness.ready:
-        raise Blocked(f"not judged: the container never became ready within --ready-timeout = {readiness.timeout:g} s "
-                      "(judged by CT-HEALTH-01)")
-
-
-def require_declared(ctx: ContainerContext, style: str) -> None:
-    if style not in _config(ctx).supports:
-        raise NotApplicable(f"not declared: --supports does not list {style}")
-
-
-async def sample(ctx: ContainerContext, purpose: str, prefer: str | None = None,
-                 webhook_key: str | None = None) -> Answer:
-    """The author's sample request, with the webhook URL of `webhook_key` put where the author said."""
-    config = _config(ctx)
-    body, headers = config.body, []
-    if webhook_key is not None and (config.webhook_field or config.webhook_header):
-        body, headers = config.with_webhook(ctx.sink.url(webhook_key))  # type: ignore[union-attr]
-    return await ask(ctx, "POST", config.path, purpose=purpose, prefer=prefer, body=body,
-                     content_type=config.content_type, headers=headers)
 
 
 @check("CT-HEALTH-01", phase="exclusive")
@@ -185,15 +115,24 @@ async def unknown_prefer_ignored(ctx: ContainerContext) -> None:
 
 @check("CT-ASYNC-01", phase="exclusive")
 async def acks_then_calls_webhook(ctx: ContainerContext) -> None:
-    """Only with `--supports fire-and-forget`: sends the sample request with `Prefer: respond-async` and
-    the URL of the suite's webhook sink (in --webhook-field or --webhook-header).
+    """Only with `--supports fire-and-forget`: sends the sample request with `Prefer: respond-async`, the URL of the
+    suite's webhook sink in --webhook-field or --webhook-header; with neither, the container calls the URL it was
+    started with (a deploy-time target: the console and `{sink_url}` give it).
 
-    Expects a 2xx within T_accept, then a call to that webhook URL within T_done of the ack.
+    Expects a 2xx within T_accept, then one call to that webhook within T_done of the ack, and no second one
+    within half a second. Calls to a deploy-time target carry nothing to tell them apart, so they are matched to
+    the requests the container accepted (answered 202, or 2xx to respond-async) by order, the checks sending one
+    request at a time: a call for no accepted request, or a second call for one, fails too.
     """
     require_declared(ctx, "fire-and-forget")
     require_ready(ctx)
     config = _config(ctx)
-    key = ctx.correlation("fire-and-forget")
+    sink = ctx.sink
+    assert sink is not None
+    deploy_time = config.webhook_mode == "deploy-time"
+    key = None if deploy_time else ctx.correlation("fire-and-forget")
+    if deploy_time:
+        await _calls_for_no_request(ctx, sink)
     with ctx.step("CT-ASYNC-01", case="ack") as acked:
         answer = await sample(ctx, "respond-async, fire-and-forget", prefer="respond-async", webhook_key=key)
     if not acked.ok:
@@ -205,17 +144,81 @@ async def acks_then_calls_webhook(ctx: ContainerContext) -> None:
         expect(answer.latency <= config.t_accept,
                f"respond-async was answered after {answer.latency:.2f} s, more than T_accept = {config.t_accept:g} s",
                expected=f"2xx within {config.t_accept:g} s", actual=f"{answer.latency:.2f} s: {answer.describe()}")
-    if not 200 <= answer.status < 300:
+    if answer.accepted is None:
         return  # not acknowledged: no work to wait for
-    with ctx.judge("CT-ASYNC-01", case="webhook"):
+    number = answer.accepted if deploy_time else 1  # which call under the key is this submission's
+    with ctx.step("CT-ASYNC-01", case="webhook") as called:
+        calls = await sink.calls(key, number, acked_at + config.t_done - ctx.clock())
+        if len(calls) < number:
+            raise Failure(await _no_call(ctx, sink, key, number, len(calls)),
+                          expected=f"a call to {sink.fixed_url if key is None else sink.url(key)}",
+                          actual=_calls_seen(calls),
+                          exchanges=ctx.transcript.seqs("ack") + ctx.transcript.seqs("webhook"))
+        delivery = calls[number - 1]
+        ctx.note("CT-ASYNC-01", f"acked {answer.status} in {answer.latency:.3f} s; webhook {delivery.method} "
+                 f"({delivery.content_type or 'no Content-Type'}, {delivery.body_size} bytes)"
+                 + (f"; matched by order: call {number} to the sink, for accepted request {len(ctx.accepted)}"
+                    if deploy_time else ""),
+                 ack_latency=round(answer.latency, 3), webhook_method=delivery.method,
+                 webhook_target="deploy-time" if deploy_time else "per request")
+    if not called.ok:
+        return
+    with ctx.judge("CT-ASYNC-01", case="one call per request"):
+        more = await sink.calls(key, number + 1, config.duplicate_window)
+        if deploy_time:
+            ctx.accepted.surplus += max(len(more) - number, 0)
+        expect(len(more) <= number,
+               f"the webhook was called again within {config.duplicate_window:g} s of this submission's call: "
+               + (f"{len(more) - number + 1} calls for it (matched by order, a receiver of a deploy-time webhook "
+                  "cannot tell a second call from the call of another request)" if deploy_time
+                  else f"{len(more)} calls for one submission"),
+               expected="one call per accepted request", actual=_calls_seen(more[number - 1:]))
+
+
+async def _calls_for_no_request(ctx: ContainerContext, sink: ContainerSink) -> None:
+    """Deploy-time target, before the submission: the calls of earlier accepted requests have come (waited for
+    up to T_done, so the order is the container's), and there is no more of them than accepted requests."""
+    config = _config(ctx)
+    book = ctx.accepted
+    expected = book.calls_expected
+    calls = await sink.calls(None, expected, config.t_done)
+    surplus = len(calls) - expected
+    book.surplus += max(surplus, 0)  # matched from here on past them, whatever the verdict
+    with ctx.judge("CT-ASYNC-01", case="no call for no request"):
+        expect(surplus <= 0,
+               f"the webhook was called {len(calls)} time(s) before the respond-async submission, for {len(book)} "
+               "request(s) the container had accepted (answered 202, or 2xx to respond-async): a second call for one "
+               "request, or a call for none (e.g. at start-up, or for a synchronous answer); matched by order, a "
+               "receiver of a deploy-time webhook cannot tell them apart",
+               expected=f"at most {len(book)} call(s)", actual=_calls_seen(calls))
+
+
+async def _no_call(ctx: ContainerContext, sink: ContainerSink, key: str | None, number: int, seen: int) -> str:
+    """Why the awaited call is missing, and where calls went instead (a wrong path lands in the sink's journal)."""
+    config = _config(ctx)
+    if key is not None:
         told = f"--webhook-field {config.webhook_field}" if config.webhook_field else f"--webhook-header {config.webhook_header}"
-        deliveries = await ctx.sink.wait(key, 1, acked_at + config.t_done - ctx.clock())  # type: ignore[union-attr]
-        expect(deliveries, f"no call reached the webhook URL it was given ({told}) within T_done = {config.t_done:g} s of the ack",
-               expected=f"a call to {ctx.sink.url(key)}", actual="none")  # type: ignore[union-attr]
-        delivery = deliveries[0]
-        ctx.note("CT-ASYNC-01", f"acked {answer.status} in {answer.latency:.3f} s; webhook {delivery['method']} "
-                 f"({delivery['content_type'] or 'no Content-Type'}, {delivery['body_size']} bytes)",
-                 ack_latency=round(answer.latency, 3), webhook_method=delivery["method"])
+        reason = f"no call reached the webhook URL it was given ({told}) within T_done = {config.t_done:g} s of the ack"
+    elif seen == 0:
+        reason = (f"no call reached the webhook URL it was started with ({sink.fixed_url}) within "
+                  f"T_done = {config.t_done:g} s of the ack")
+    else:
+        reason = (f"the container accepted {len(ctx.accepted)} requests (answered 202, or 2xx to respond-async) but "
+                  f"called its webhook {seen} time(s) by T_done = {config.t_done:g} s after the last ack: matched by "
+                  f"order, this submission's call (number {number}) never came")
+    elsewhere = [entry.describe() for entry in await sink.stray_requests()]
+    if elsewhere:
+        reason += (f"; the sink got {len(elsewhere)} request(s) outside {sink.told}/_mock/webhooks/ instead, e.g. "
+                   f"{elsewhere[0]}")
+    return reason
+
+
+def _calls_seen(calls: list[Delivery]) -> str:
+    if not calls:
+        return "none"
+    shown = "; ".join(f"#{d.seq} {d.method} {d.path} ({d.body_size} bytes) {show(d.body.decode('utf-8', 'replace'), 80)}"
+                      for d in calls[:5])
+    return f"{len(calls)} call(s): {shown}" + (" ..." if len(calls) > 5 else "")
 
 
 def identifier_fields(document: Any, prefix: str = "") -> dict[str, Any]:
@@ -279,6 +282,32 @@ async def returns_task_id(ctx: ContainerContext) -> None:
         best = sorted(distinct, key=lambda path: "id" not in path.lower())[0]
         ctx.note("CT-ASYNC-02", f"identifier field {best!r}: {', '.join(show(str(f[best]), 40) for f in fields)}",
                  identifier_field=best)
+
+
+@check("CT-MODES-01", phase="exclusive")
+async def modes_behind_the_gateway(ctx: ContainerContext) -> None:
+    """Only with `--through-gateway`: puts the container behind an embedded reference gateway and sends the
+    sample request as a client would in each mode: synchronously; with `Prefer: respond-async` (then polls
+    the status route and reads the stored result); with `respond-async-proxy` (with the webhook URL, as for
+    CT-ASYNC-01); with `respond-async-container`.
+
+    Observes which modes work end to end: synchronous when the container's answer comes back as it answers
+    directly; respond-async when the stored result equals the direct answer; respond-async-proxy (declared
+    by fire-and-forget) when its webhook is called; respond-async-container (declared by either async style)
+    when its own answer to respond-async comes back. Never fails the run (INFO).
+    """
+    if ctx.through is None:
+        raise NotApplicable("not observed: pass --through-gateway to put the container behind an embedded "
+                            "reference gateway and try the four modes")
+    require_ready(ctx)
+    try:
+        direct = await sample(ctx, "sample request, no Prefer (the direct answer the modes are compared with)")
+    except Failure as failure:
+        raise Blocked(f"not observed: {failure.reason} (judged by CT-SYNC-01)") from None
+    if not 200 <= direct.status < 300:
+        raise Blocked(f"not observed: the sample request without Prefer was answered {direct.status} "
+                      "(judged by CT-SYNC-01)")
+    observe_modes(ctx, await drive_modes(ctx, direct))
 
 
 def _wrong_type(config: ContainerConfig) -> str:

@@ -6,6 +6,8 @@ import sys
 from pathlib import Path
 
 import click
+from rich.markup import escape
+from rich.text import Text
 
 from conformance.cli.options import (
     EXIT_USAGE,
@@ -18,6 +20,7 @@ from conformance.cli.options import (
     verbose_option,
 )
 from conformance.judge.config import DEFAULT_T_ACCEPT
+from conformance.checks.container_context import fixed_webhook_url
 from conformance.judge.container_config import (
     DEFAULT_CONTAINER_REQUEST_TIMEOUT,
     DEFAULT_READY_TIMEOUT,
@@ -31,9 +34,32 @@ __all__ = ["container"]
 _env = env_prefix("CONFORMANCE_CT_")
 
 
+
+
+class EnvAssignment(click.ParamType):
+    """`NAME=VALUE` (checked by the run); in the environment one per line, so a value may hold spaces."""
+
+    name = "NAME=VALUE"
+    envvar_list_splitter = "\n"
+
+
 @click.command(context_settings={"help_option_names": ["-h", "--help"], "show_default": True})
-@click.option("--url", required=True, envvar=_env("URL"), metavar="URL",
-              help="Base URL of the running container, e.g. http://127.0.0.1:8000.")
+@click.option("--url", envvar=_env("URL"), metavar="URL",
+              help="Base URL of the running container, e.g. http://127.0.0.1:8000. With --container-cmd it may "
+              "hold {port}.  [default with --container-cmd: http://127.0.0.1:{port}]")
+@click.option("--container-cmd", envvar=_env("CONTAINER_CMD"), metavar="CMD",
+              help="Start the container with this command, wait for its health route, run, stop it. {port} (a free "
+              "port) and {sink_url} (the webhook URL for a deploy-time target) are filled in. CMD is split like a "
+              "shell line (shlex) but NOT run by a shell: no pipes, redirections, $VARIABLES or `cd`; set variables "
+              "with --container-env. Its last output lines are kept in the report when a requirement fails or it exits early; if it "
+              "never starts, the run exits 2 quoting its last output lines.")
+@click.option("--container-env", "container_env", multiple=True, type=EnvAssignment(), envvar=_env("CONTAINER_ENV"),
+              metavar="NAME=VALUE",
+              help="An environment variable of the container --container-cmd starts, {port} and {sink_url} filled "
+              "in, e.g. WEBHOOK={sink_url} (repeatable; in the environment one per line).")
+@click.option("--through-gateway", is_flag=True, default=False, envvar=_env("THROUGH_GATEWAY"),
+              help="Also put the container behind an embedded reference gateway and try the four modes as a client "
+              "would (CT-MODES-01, INFO): which work, which do not, which are not declared.")
 @click.option("--path", default="/generate", envvar=_env("PATH"), metavar="PATH",
               help="The inference route the gateway forwards to (may carry a query string).")
 @click.option("--health-path", default="/health", envvar=_env("HEALTH_PATH"), metavar="PATH",
@@ -41,7 +67,10 @@ _env = env_prefix("CONFORMANCE_CT_")
 @click.option("--supports", multiple=True, envvar=_env("SUPPORTS"), metavar="STYLES",
               help=f"Async styles the container implements on Prefer: respond-async, comma-separated: {', '.join(STYLES)} "
               "(fire-and-forget: acks and calls a webhook, for respond-async-proxy; task-id: answers with its own id, "
-              "for respond-async-container). Their CT-ASYNC checks are skipped unless declared.  [default: none]")
+              "for respond-async-container). Their CT-ASYNC checks are skipped unless declared. fire-and-forget "
+              "without --webhook-field/--webhook-header: the container calls a URL fixed when it starts "
+              "({sink_url} in --container-cmd/--container-env, or the URL the console shows with --sink-port).  "
+              "[default: none]")
 @click.option("--body", "body_file", type=click.Path(exists=True, dir_okay=False, readable=True), envvar=_env("BODY"),
               metavar="FILE", help="A sample request body your container accepts.  [default: a small JSON prompt]")
 @click.option("--content-type", default="application/json", envvar=_env("CONTENT_TYPE"), metavar="TYPE",
@@ -63,14 +92,15 @@ _env = env_prefix("CONFORMANCE_CT_")
 @click.option("--sink-host", default="127.0.0.1", envvar=_env("SINK_HOST"), metavar="HOST",
               help="Address the suite's webhook sink binds to.")
 @click.option("--sink-port", type=click.IntRange(0, 65535), default=0, envvar=_env("SINK_PORT"), metavar="PORT",
-              help="Port of the webhook sink (0: a free one).")
+              help="Port of the webhook sink (0: a free one). Fix it for a container you start yourself with a "
+              "deploy-time webhook URL: http://127.0.0.1:PORT/_mock/webhooks/container.")
 @click.option("--sink-url", envvar=_env("SINK_URL"), metavar="URL",
               help="Base URL the container reaches the sink at, if not http://HOST:PORT (e.g. from a Docker container: "
               "http://host.docker.internal:{port}); {port} is filled in.")
 @selection_options(_env, example="-k CT-ASYNC -k CT-SYNC-02")
 @report_options(_env)
 @verbose_option(_env)
-def container(url, path, health_path, supports, body_file, content_type, webhook_field, webhook_header, headers,  # type: ignore[no-untyped-def]
+def container(url, container_cmd, container_env, through_gateway, path, health_path, supports, body_file, content_type, webhook_field, webhook_header, headers,  # type: ignore[no-untyped-def]
               t_accept, t_done, ready_timeout, request_timeout, sink_host, sink_port, sink_url, select, levels, strict,
               expected_failures, json_path, junit_path, html_path, verbose) -> None:
     """Check a container, before you deploy it, against what a gateway needs from it (the CT-* requirements).
@@ -79,14 +109,18 @@ def container(url, path, health_path, supports, body_file, content_type, webhook
     The suite sends what a gateway would send: the sample request (--body) with no
     Prefer, with unknown Prefer values, with Prefer: respond-async for each async
     style you declare (--supports), and malformed input; it runs a webhook sink and
-    tells the container its URL (--webhook-field or --webhook-header).
+    tells the container its URL: in each request (--webhook-field, --webhook-header)
+    or once, when it starts ({sink_url}: a deploy-time target).
     \b
       conformance container --url http://127.0.0.1:8000
       conformance container --url http://127.0.0.1:8000 --supports fire-and-forget \\
           --body sample.json --webhook-field webhook_url
+      conformance container --container-cmd 'python app.py --port {port}' \\
+          --container-env 'WEBHOOK={sink_url}' --path /generate_webhook \\
+          --supports fire-and-forget --body sample.json --through-gateway
 
     Exit codes: 0 no MUST failed (with --strict: no SHOULD either); 1 conformance
-    failures; 2 usage errors or a container that never answered.
+    failures; 2 usage errors or a container that never answered (or never started).
     Every option can also be set as CONFORMANCE_CT_<OPTION> (e.g. CONFORMANCE_CT_URL).
     """
     from rich.console import Console
@@ -112,18 +146,16 @@ def container(url, path, health_path, supports, body_file, content_type, webhook
     progress = LiveProgress(console, total) if not verbose and console.is_terminal else None
 
     def announce(config) -> None:  # type: ignore[no-untyped-def]
-        readiness = config.readiness
-        state = f"ready after {readiness.waited:.1f} s" if readiness.ready else f"not ready after {readiness.waited:.1f} s"
-        declared = ", ".join(sorted(config.supports)) or "none"
-        console.print(f"[bold]conformance[/] {total} checks against the container {config.url} ({state}; "
-                      f"async styles declared: {declared}; webhook sink {config.sink_url})", highlight=False)
+        for line in _announcement(config, total, container_cmd):
+            console.print(line)
         if progress is not None:
             progress.__enter__()
 
     try:
         try:
             document = run_container_suite(
-                url=url, path=path, health_path=health_path, supports=styles, body=body, content_type=content_type,
+                url=url, container_cmd=container_cmd, container_env=container_env, through_gateway=through_gateway,
+                path=path, health_path=health_path, supports=styles, body=body, content_type=content_type,
                 webhook_field=webhook_field, webhook_header=webhook_header, headers=headers, t_accept=t_accept,
                 t_done=t_done, ready_timeout=ready_timeout, request_timeout=request_timeout, sink_host=sink_host,
                 sink_port=sink_port, sink_url=sink_url, select=select, levels=[lv.upper() for lv in levels],
@@ -137,6 +169,44 @@ def container(url, path, health_path, supports, body_file, content_type, webhook
     except (ContainerUsageError, SelectionError) as exc:
         raise UsageExit(str(exc)) from None
     except (TargetError, SuiteError) as exc:
-        errors.print(f"[bold red]conformance: error:[/] {exc}", highlight=False)
+        errors.print(f"[bold red]conformance: error:[/] {escape(str(exc))}", highlight=False)
         sys.exit(EXIT_USAGE)
+    for line in _after_run(document):
+        console.print(line)
     finish(document, console, errors, json_path=json_path, junit_path=junit_path, html_path=html_path, verbose=verbose)
+
+
+def _announcement(config, total: int, container_cmd: str | None) -> list[Text]:  # type: ignore[no-untyped-def]
+    """What the run is about to do: the container, how it learns its webhook URL, the gateway in front."""
+    readiness = config.readiness
+    state = f"ready after {readiness.waited:.1f} s" if readiness.ready else f"not ready after {readiness.waited:.1f} s"
+    started = f"started with {container_cmd}; " if container_cmd else ""
+    declared = ", ".join(sorted(config.supports)) or "none"
+    lines = [Text.assemble(("conformance", "bold"), f" {total} checks against the container {config.url} ({started}"
+                           f"{state}; async styles declared: {declared})")]
+    mode = config.webhook_mode
+    if mode == "deploy-time":
+        lines.append(Text(f"webhook: a deploy-time target; the container must call {fixed_webhook_url(config.sink_url)}"
+                          " (calls are matched to the requests it accepted by order: the checks send one at a time)"))
+    elif mode == "request":
+        told = " and ".join(f"--webhook-{kind} {name}" for kind, name in
+                            (("field", config.webhook_field), ("header", config.webhook_header)) if name)
+        lines.append(Text(f"webhook: a URL per request under {config.sink_url}/_mock/webhooks/ ({told})"))
+    if config.gateway_url:
+        lines.append(Text(f"gateway modes: the container is also behind the reference gateway at {config.gateway_url}"))
+    return lines
+
+
+def _after_run(document) -> list[Text]:  # type: ignore[no-untyped-def]
+    """The gateway modes the container works with (CT-MODES-01), and the started container's output if kept."""
+    lines = []
+    modes = next((r for r in document.requirements if r.id == "CT-MODES-01" and r.data.get("modes")), None)
+    if modes is not None:
+        lines.append(Text("gateway modes behind the reference gateway (CT-MODES-01):", style="bold"))
+        for mode, verdict in modes.data["modes"].items():
+            style = {"works": "green", "does not": "red"}.get(verdict, "dim")
+            lines.append(Text.assemble(f"  {mode}: ", (verdict, style), f"  {modes.data['evidence'][mode]}"))
+    if document.target.cmd_output:
+        lines.append(Text("the container's last output lines (--container-cmd):", style="bold"))
+        lines.extend(Text(f"  | {line}") for line in document.target.cmd_output.splitlines())
+    return lines

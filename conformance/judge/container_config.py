@@ -1,5 +1,11 @@
 """What a container run is pointed at, what the author declared, and the timing parameters.
 
+How the container learns where to call its webhook (`webhook_mode`): in
+each request (`--webhook-field` / `--webhook-header`: the suite gives every
+submission a URL of its own), or once, when it starts (a fire-and-forget
+container with neither: the URL is fixed at deploy time, as in the
+provider's tutorial, and calls are matched to accepted requests by order).
+
 The container-side counterpart of `SuiteConfig`: one frozen dataclass from
 the command to every check. The engine reads the same timing attributes
 from it (`t_accept`, `t_done`, `request_timeout`, `check_timeout`,
@@ -30,6 +36,10 @@ DEFAULT_READY_TIMEOUT = 30.0
 DEFAULT_CONTAINER_REQUEST_TIMEOUT = 30.0
 #: how many respond-async requests CT-ASYNC-02 compares ids across
 ID_REQUESTS = 3
+#: after a submission's webhook call arrived, how long the suite waits for a second one
+DUPLICATE_WINDOW = 0.5
+#: `webhook_mode` values: where the container learns its webhook URL
+WEBHOOK_MODES = ("request", "deploy-time", "none")
 
 
 class ContainerUsageError(ValueError):
@@ -82,6 +92,11 @@ class ContainerConfig:
     request_timeout: float = DEFAULT_CONTAINER_REQUEST_TIMEOUT
     id_requests: int = ID_REQUESTS
     readiness: Readiness | None = None
+    #: the inference base `{gateway}/{deployment}` of the embedded reference gateway (--through-gateway)
+    gateway_url: str | None = None
+    duplicate_window: float = DUPLICATE_WINDOW
+    #: pause between two status reads of a respond-async request through the gateway (no long-poll there)
+    poll_interval: float = 0.1
     #: container checks run one at a time (see container_side.py); kept for the engine
     parallel: int = 1
     seed: int | None = None
@@ -95,13 +110,17 @@ class ContainerConfig:
             raise ContainerUsageError(f"--path {self.path!r}: must start with /")
         if not self.health_path.startswith("/"):
             raise ContainerUsageError(f"--health-path {self.health_path!r}: must start with /")
-        if "fire-and-forget" in self.supports and not (self.webhook_field or self.webhook_header):
-            raise ContainerUsageError(
-                "--supports fire-and-forget needs --webhook-field NAME or --webhook-header NAME: "
-                "how the container is told the URL of the webhook it must call")
         if self.webhook_field is not None and not isinstance(self.sample_json(), dict):
             raise ContainerUsageError(
                 f"--webhook-field {self.webhook_field}: the sample body (--body) must be a JSON object to carry it")
+
+    @property
+    def webhook_mode(self) -> str:
+        """"request" (a URL per request, in a body field or a header), "deploy-time" (a fire-and-forget
+        container given one URL when it starts) or "none" (no webhook to watch)."""
+        if self.webhook_field or self.webhook_header:
+            return "request"
+        return "deploy-time" if "fire-and-forget" in self.supports else "none"
 
     @property
     def t_done(self) -> float:
@@ -109,8 +128,9 @@ class ContainerConfig:
 
     @property
     def check_timeout(self) -> float:
-        """The most one check may take: the slowest waits T_done for a webhook after a few requests."""
-        return self.t_done + (self.id_requests + 3) * self.request_timeout + 10.0
+        """The most one check may take: the slowest (CT-MODES-01) waits T_done three times (a stored
+        result, earlier calls to a deploy-time webhook, its own call) and sends seven requests."""
+        return 3 * self.t_done + (self.id_requests + 4) * self.request_timeout + 10.0
 
     def parameters(self) -> dict[str, float | int | None]:
         return {

@@ -164,7 +164,10 @@ class TargetInfo:
     gateway: str  # in a container run: the container's URL (the thing judged), as container_url
     container_url: str
     other_gateway: str | None = None
+    #: the command that started the target (--gateway-cmd; --container-cmd in a container run)
     gateway_cmd: str | None = None
+    #: the started command's last output lines, kept when a requirement failed or the process exited during the run
+    cmd_output: str | None = None
 
 
 def _plain(value: Any) -> Any:

@@ -2,8 +2,10 @@
 answers, and stop it for sure.
 
 Used by the CLI (`conformance run` starts the mock container and the
-reference gateway; `--gateway-cmd` starts the team's own gateway) and by the
-project's tests, so every server a run starts is stopped the same way.
+reference gateway; `--gateway-cmd` starts the team's own gateway;
+`conformance container --container-cmd` the author's container, whose
+health wait it judges itself: `launch()` without `wait_healthy()`) and by
+the project's tests, so every server a run starts is stopped the same way.
 """
 
 from __future__ import annotations
@@ -81,6 +83,14 @@ class ManagedServer:
         return [part.format(**values) for part in self.argv]
 
     def start(self) -> "ManagedServer":
+        """Start the process and wait until `health_url` answers (ServerStartError otherwise)."""
+        self.launch()
+        self.wait_healthy()
+        return self
+
+    def launch(self) -> "ManagedServer":
+        """Start the process without waiting for it: for a caller that judges the wait itself
+        (`conformance container --container-cmd` reports how long the health route took)."""
         self._log = tempfile.NamedTemporaryFile(prefix=f"{self.name}-", suffix=".log", delete=False)
         env = {**os.environ, **(self.env or {})}
         try:
@@ -93,11 +103,18 @@ class ManagedServer:
                 start_new_session=True,  # so stop() can end its children too
             )
         except OSError as exc:
+            self.stop()
             raise ServerStartError(f"{self.name}: cannot start {self.command()!r}: {exc}") from exc
-        self._wait_healthy()
         return self
 
-    def _wait_healthy(self) -> None:
+    @property
+    def returncode(self) -> int | None:
+        """The exit code once the process has ended; None while it runs (or before it started)."""
+        return self._proc.poll() if self._proc is not None else None
+
+    def wait_healthy(self) -> None:
+        """Poll `health_path` until it answers a healthy status; ServerStartError (stopping the process,
+        quoting its last output) when the process exits first or `start_timeout` passes."""
         deadline = time.monotonic() + self.start_timeout
         last_error = "no answer yet"
         with httpx.Client(timeout=1.0) as client:
@@ -115,9 +132,8 @@ class ManagedServer:
         self._fail(f"not healthy after {self.start_timeout:.0f} s ({last_error})")
 
     def _fail(self, why: str) -> None:
-        output = self.output()
+        tail = self.tail()
         self.stop()
-        tail = "\n".join(output.splitlines()[-30:])
         raise ServerStartError(f"{self.name} ({' '.join(self.command())}): {why}\n{tail}")
 
     def output(self) -> str:
@@ -127,6 +143,17 @@ class ManagedServer:
         self._log.flush()
         with open(self._log.name, encoding="utf-8", errors="replace") as handle:
             return handle.read()
+
+    def tail(self, lines: int = 30, limit: int = 64 * 1024) -> str:
+        """The last `lines` lines the process printed, read from at most its last `limit` bytes."""
+        if self._log is None:
+            return ""
+        self._log.flush()
+        with open(self._log.name, "rb") as handle:
+            size = handle.seek(0, os.SEEK_END)
+            handle.seek(max(size - limit, 0))
+            text = handle.read().decode("utf-8", "replace")
+        return "\n".join(text.splitlines()[-lines:])
 
     def stop(self, timeout: float = 5.0) -> None:
         proc, self._proc = self._proc, None

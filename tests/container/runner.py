@@ -14,6 +14,8 @@ from typing import Any
 #: runs at once: enough to keep the test module short, few enough that a 2-core machine
 #: answers a respond-async ack well within T_accept while other runs start
 PARALLEL_RUNS = 4
+#: the repository: runs start fixtures as `tests.container.fixtures...` modules from here
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @dataclass
@@ -46,7 +48,7 @@ def conformance_container(run: Run, folder: Path, timeout: float = 60.0) -> Outc
         body.write_text(run.body)
         args += ["--body", str(body)]
     proc = subprocess.run(args, capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL,
-                          env={**_env(), **run.env})
+                          env={**_env(), **run.env}, cwd=ROOT)
     document = json.loads(report.read_text()) if report.exists() else {}
     return Outcome(proc.returncode, proc.stdout + proc.stderr, document)
 

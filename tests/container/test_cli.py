@@ -32,13 +32,24 @@ def not_json(tmp_path: Path) -> str:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        ([], "Missing option '--url'"),
+        ([], "--url URL (a running container) or --container-cmd CMD (one the suite starts) is required"),
         (["--url", "http://127.0.0.1:9", "--body", "/nonexistent/sample.json"],
          "Invalid value for '--body': File '/nonexistent/sample.json' does not exist"),
         (["--url", "http://127.0.0.1:9", "--supports", "fire-and-forget,streaming"],
          "--supports streaming: expected a comma-separated list of fire-and-forget, task-id"),
         (["--url", "http://127.0.0.1:9", "--supports", "fire-and-forget"],
-         "--supports fire-and-forget needs --webhook-field NAME or --webhook-header NAME"),
+         "the container calls a webhook URL fixed when it starts, so give the sink a fixed place with --sink-port PORT "
+         "and start the container with the URL http://127.0.0.1:PORT/_mock/webhooks/container, or let the suite start "
+         "it with --container-cmd ({sink_url} is filled in)"),
+        (["--url", "http://127.0.0.1:9", "--container-env", "WEBHOOK=x"], "--container-env needs --container-cmd"),
+        (["--container-cmd", "app --port {port}", "--container-env", "1X=y"], "--container-env '1X=y': expected NAME=VALUE"),
+        (["--container-cmd", "app --port {port}", "--container-env", "NOVALUE"], "--container-env 'NOVALUE': expected NAME=VALUE"),
+        (["--container-cmd", "app --port {port}", "--container-env", "A={url}"],
+         "--container-env A= '{url}': only {port} and {sink_url} can be filled in"),
+        (["--container-cmd", "app --json '{\"a\": 1}'"], "--container-cmd 'app --json \\'{\"a\": 1}\\'': its argument "
+         "'{\"a\": 1}': only {port} and {sink_url} can be filled in; write {{ and }} for a literal brace"),
+        (["--container-cmd", "app 'unclosed"], "cannot be split like a shell line: No closing quotation"),
+        (["--container-cmd", "app", "--url", "http://127.0.0.1:{host}"], "--url 'http://127.0.0.1:{host}': only {port} can"),
         (["--url", "http://127.0.0.1:9", "-k", "GW-ASYNC"], "-k GW-ASYNC: no container requirement ID starts with it"),
         (["--url", "http://127.0.0.1:9", "--path", "generate"], "--path 'generate': must start with /"),
         (["--url", "http://127.0.0.1:9", "--t-accept", "0"], "Invalid value for '--t-accept'"),
@@ -122,4 +133,4 @@ def test_the_container_is_told_the_sink_url_given(mock_url: str, tmp_path: Path)
     document = json.loads(report.read_text())
     assert document["requirements"][0]["outcome"] == "passed"
     told = dict(document["checks"][0]["exchanges"][0]["request"]["headers"])["X-Mock-Webhook-Url"]
-    assert told.startswith("http://localhost:") and "/hooks/" in told
+    assert told.startswith("http://localhost:") and "/_mock/webhooks/" in told

@@ -112,7 +112,7 @@ def test_the_proof(containers: dict[str, str], tmp_path: Path, subtests: pytest.
     for case, (_, _, _, exit_code, outcomes) in CASES.items():
         with subtests.test(msg=case):
             run = runs[case]
-            assert run.outcomes == outcomes, run.output
+            assert run.outcomes == {**outcomes, "CT-MODES-01": "skipped"}, run.output  # no --through-gateway here
             assert run.returncode == exit_code, run.output
             assert run.document["target"]["mode"] == "container"
     with subtests.test(msg="failures say what the container did"):

@@ -4,7 +4,9 @@ A container that is still loading its model answers 503 (or refuses
 connections) for a while; the suite waits for it up to `--ready-timeout`,
 as a gateway's health check would, and reports how long it took. Only a
 container that never answered at all is a usage problem (exit 2); one that
-answered but never 200 fails CT-HEALTH-01.
+answered but never 200 fails CT-HEALTH-01. A container the run started
+(--container-cmd) that exits before answering is a usage problem at once,
+its last output lines quoted.
 """
 
 from __future__ import annotations
@@ -14,13 +16,24 @@ import time
 import httpx
 
 from conformance.judge.container_config import ContainerConfig, Readiness
-from conformance.runs.gateway.preflight import TargetError
 from conformance.judge.verdicts import show
+from conformance.runs.gateway.preflight import TargetError
+from conformance.runs.launcher import ManagedServer
 
-__all__ = ["wait_ready", "PROBE_INTERVAL"]
+__all__ = ["wait_ready", "PROBE_INTERVAL", "OUTPUT_LINES", "output_block"]
 
 #: pause between two health probes: the route has no long-poll, so this is a bounded poll
 PROBE_INTERVAL = 0.1
+#: lines of a started container's output quoted when it never started (and kept in a failed run's report)
+OUTPUT_LINES = 30
+
+
+def output_block(process: ManagedServer, lines: int = OUTPUT_LINES) -> str:
+    """The last lines a started container printed, indented, or a line saying it printed nothing."""
+    tail = process.tail(lines)
+    if not tail.strip():
+        return "it printed nothing"
+    return "its last output lines:\n" + "\n".join(f"  | {line}" for line in tail.splitlines())
 
 
 def _collapse(labels: list[str]) -> str:
@@ -33,10 +46,11 @@ def _collapse(labels: list[str]) -> str:
     return " -> ".join(label if count == 1 else f"{label} ×{count}" for label, count in runs)
 
 
-def wait_ready(config: ContainerConfig) -> Readiness:
+def wait_ready(config: ContainerConfig, process: ManagedServer | None = None) -> Readiness:
     """Probe `GET {url}{health_path}` until it answers 200 or `ready_timeout` passes.
 
-    Raises TargetError when nothing ever answered (wrong URL or port, container not started).
+    Raises TargetError when nothing ever answered (wrong URL or port, container not started), or
+    when `process` (the container the run started) exits before its health route answered 200.
     """
     url = config.url.rstrip("/") + config.health_path
     headers = list(config.headers)
@@ -46,6 +60,13 @@ def wait_ready(config: ContainerConfig) -> Readiness:
     deadline = started + config.ready_timeout
     with httpx.Client(follow_redirects=False) as client:
         while True:
+            if process is not None and process.returncode is not None:
+                if not answered:
+                    raise TargetError(f"the container command exited with code {process.returncode} before its "
+                                      f"health route answered ({url}); {output_block(process)}")
+                labels.append(f"exited ({process.returncode})")
+                last = f"the container exited with code {process.returncode}"
+                break  # it answered, then died: not ready, judged by CT-HEALTH-01
             remaining = deadline - time.monotonic()
             try:
                 response = client.get(url, headers=headers, timeout=max(min(remaining, 5.0), 0.2))
@@ -62,6 +83,10 @@ def wait_ready(config: ContainerConfig) -> Readiness:
             if time.monotonic() + PROBE_INTERVAL >= deadline:
                 break
             time.sleep(PROBE_INTERVAL)  # nothing to wait on but the clock: the container gives no event
+    if not answered and process is not None:
+        raise TargetError(
+            f"the container the suite started does not answer: GET {url} failed for {config.ready_timeout:g} s "
+            f"(--ready-timeout), last with {last}; does it listen on {{port}} (--url)? {output_block(process)}")
     if not answered:
         raise TargetError(
             f"the container at {config.url} does not answer: GET {url} failed for {config.ready_timeout:g} s "
