@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from .control import build_control_app
 from .inference import InferenceSide
+from .memory import Budget
 from .settings import Settings
 from .state import MockState
 
@@ -13,11 +14,25 @@ __all__ = ["MockApp", "create_app", "CONTROL_PREFIX"]
 CONTROL_PREFIX = "/_mock/"
 
 
+def _cap_stores(state: MockState) -> Budget:
+    """Give every store its byte cap from the settings, and show what each
+    holds in the stats; returns the in-flight budget the inference side uses.
+
+    (MockState builds the task and scenario stores with their count limits
+    only; their byte caps are set here until it passes them itself.)"""
+    settings = state.settings
+    state.tasks.budget.limit = settings.task_bytes
+    state.scenarios.budget.limit = settings.scenario_bytes
+    inflight = Budget("inflight", settings.inflight_bytes, "--inflight-bytes")
+    state.stats.budgets[:] = [inflight, state.webhooks.budget, state.tasks.budget, state.scenarios.budget]
+    return inflight
+
+
 class MockApp:
     def __init__(self, settings: Settings) -> None:
         self.state = MockState(settings)
         self.control = build_control_app(self.state)
-        self.inference = InferenceSide(self.state)
+        self.inference = InferenceSide(self.state, _cap_stores(self.state))
 
     async def __call__(self, scope, receive, send) -> None:
         kind = scope["type"]
