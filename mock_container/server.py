@@ -33,22 +33,32 @@ class MockHttpProtocol(HttpToolsProtocol):
     max_head = Settings.max_header_bytes
     _in_head = True
     _head_bytes = 0
+    _tail = b""
 
     def data_received(self, data: bytes) -> None:
-        if self._in_head:
-            self._head_bytes += len(data)
-        super().data_received(data)
-        if self._in_head and self._head_bytes > self.max_head and not self.transport.is_closing():
+        if self._in_head and not self._head_fits(data):
             body = b'{"error": "request head too large", "limit": %d}' % self.max_head
             self.transport.write(HEAD_TOO_LARGE % (len(body), body))
             self.transport.close()
+            return
+        super().data_received(data)
+
+    def _head_fits(self, data: bytes) -> bool:
+        """Count the head's bytes in `data` (up to its blank line, which may
+        have begun in the last chunk); False once they are over `max_head`."""
+        seen = self._tail + data
+        ends = [i + len(mark) for mark in (b"\r\n\r\n", b"\n\n") if (i := seen.find(mark)) >= 0]
+        head = min(ends) - len(self._tail) if ends else len(data)
+        self._tail = seen[-3:]
+        self._head_bytes += head
+        return self._head_bytes <= self.max_head
 
     def on_message_begin(self) -> None:
         super().on_message_begin()
         self.scope["extensions"] = {EXTENSION: {"transport": self.transport}}
 
     def on_headers_complete(self) -> None:
-        self._in_head = False
+        self._in_head, self._tail = False, b""
         super().on_headers_complete()
 
     def on_message_complete(self) -> None:
