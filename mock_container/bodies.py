@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import codecs
+import itertools
 import json
 import random
 from collections.abc import Iterable, Iterator
@@ -143,18 +144,20 @@ class Stream:
             return b"id: %d\ndata: " % index, b"\n\n"
         return b"", (b"" if self.data is not None else b"\n")
 
-    def pieces(self) -> Iterator[list[bytes]]:
-        """Each piece as a list of chunks (one chunk unless it is large)."""
+    def pieces(self) -> Iterator[Iterable[bytes]]:
+        """Each piece as its chunks (one chunk unless it is large), made as they are read."""
         data = self.data
         step = -(-data.size // self.count) if data is not None and self.count else 0
         for index in range(self.count):
             before, after = self._frame(index)
             if data is None:
-                yield [before + self._json(index) + after]
-            elif self.kind == "sse":
-                yield _joined_if_small([before, *data.chunks(), after])
+                yield (before + self._json(index) + after,)
+            elif self.kind == "chunked":
+                yield data.slice(index * step, (index + 1) * step)
+            elif data.size <= PART:
+                yield (before + data.to_bytes() + after,)
             else:
-                yield list(data.slice(index * step, (index + 1) * step))
+                yield itertools.chain((before,), data.chunks(), (after,))
 
     def chunks(self) -> Iterator[bytes]:
         for piece in self.pieces():
@@ -179,10 +182,3 @@ class Stream:
     @property
     def held(self) -> int:
         return self.data.size if self.data is not None else 0
-
-
-def _joined_if_small(chunks: Iterable[bytes]) -> list[bytes]:
-    chunks = [chunk for chunk in chunks if chunk]
-    if sum(len(chunk) for chunk in chunks) <= PART:
-        return [b"".join(chunks)]
-    return chunks

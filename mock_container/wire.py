@@ -30,12 +30,14 @@ async def read_body(receive, limit: int, content_length: bytes | None, hold: Hol
     """The whole request body, or BodyTooLarge as soon as it exceeds `limit`.
 
     Its bytes are taken from `hold` as they arrive (all at once when
-    Content-Length announces them): OverBudget when the mock cannot hold them."""
-    announced = content_length is not None and content_length.isdigit()
-    if announced:
-        if int(content_length) > limit:
+    Content-Length announces them): OverBudget when the mock cannot hold them.
+    A body of more than one message is held twice while it is joined (its
+    pieces and the whole), and counted so."""
+    announced = int(content_length) if content_length is not None and content_length.isdigit() else None
+    if announced is not None:
+        if announced > limit:
             raise BodyTooLarge(b"")
-        hold.take(int(content_length))
+        hold.take(announced)
     message = await receive()
     if message["type"] == "http.disconnect":
         raise ClientGone
@@ -43,14 +45,17 @@ async def read_body(receive, limit: int, content_length: bytes | None, hold: Hol
     if not message.get("more_body", False):
         if len(body) > limit:
             raise BodyTooLarge(body[:limit])
-        if not announced:
+        if announced is None:
             hold.take(len(body))
         return body
     chunks = [body]
     size = len(body)
-    if not announced:
-        hold.take(size)
+    taken = announced or 0
     while True:
+        need = 2 * (size if announced is None else announced)  # the pieces, and the whole they are joined into
+        if need > taken:
+            hold.take(need - taken)
+            taken = need
         message = await receive()
         if message["type"] == "http.disconnect":
             raise ClientGone
@@ -59,14 +64,17 @@ async def read_body(receive, limit: int, content_length: bytes | None, hold: Hol
         if size > limit:
             chunks.append(chunk)
             raise BodyTooLarge(b"".join(chunks)[:limit])
-        if not announced:
-            hold.take(len(chunk))
         chunks.append(chunk)
         if not message.get("more_body", False):
-            if size > PART:
-                # bytes.join lets go of the GIL for large joins: off the event loop
-                return await asyncio.to_thread(b"".join, chunks)
-            return b"".join(chunks)
+            break
+    if size <= PART:
+        body = b"".join(chunks)
+    else:
+        # bytes.join lets go of the GIL for large joins: off the event loop
+        body = await asyncio.to_thread(b"".join, chunks)
+    del chunks
+    hold.give(taken - size)  # the pieces are gone: the whole alone is held
+    return body
 
 
 def _head(status: int, size: int, content_type: str | bytes | None,

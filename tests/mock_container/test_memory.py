@@ -129,14 +129,15 @@ def test_answers_held_during_their_work_fill_the_inflight_budget(capped, corr):
 
 
 def open_upload(port: int, announced: int) -> socket.socket:
-    """A request announcing `announced` body bytes and sending only one: the mock holds them while it reads."""
+    """A request announcing `announced` body bytes and sending only one: the mock holds room for them
+    twice while it reads (the pieces, and the whole they are joined into)."""
     sock = socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT)
     sock.sendall(f"POST /upload HTTP/1.1\r\nHost: m\r\nContent-Length: {announced}\r\n\r\nx".encode())
     return sock
 
 
 def test_request_bodies_being_read_fill_the_inflight_budget(capped):
-    uploads = [open_upload(capped.port, INFLIGHT // 3) for _ in range(3)]
+    uploads = [open_upload(capped.port, INFLIGHT // 6) for _ in range(3)]
     try:
         eventually(lambda: held(capped, "inflight") == INFLIGHT, what="three announced bodies held")
         response = capped.post(content=b"y" * 10)
