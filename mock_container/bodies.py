@@ -182,3 +182,7 @@ class Stream:
     @property
     def held(self) -> int:
         return self.data.size if self.data is not None else 0
+
+    def to_bytes(self) -> bytes:
+        """Joined: for small streams only (joining copies)."""
+        return b"".join(self.chunks())

@@ -36,6 +36,8 @@ MAX_JSON_CHANNEL = 1024 * 1024
 #: Fewest bytes one piece of a stream adds besides its data (`id: i\n`, `\n`, ...).
 _SSE_FRAME = 14
 _NDJSON_PIECE = 40
+#: Most Behaviours kept for reuse (then forgotten all at once).
+KNOWN_KEPT = 4096
 _JSON_OBJECT_START = re.compile(rb"[ \t\r\n]*\{")
 
 
@@ -57,6 +59,9 @@ class BehaviourParser:
     def __init__(self, settings: Settings, scenarios: Mapping[str, Mapping[str, Any]]) -> None:
         self.settings = settings
         self.scenarios = scenarios
+        # Behaviours by the raw query and X-Mock-* headers they were read from
+        # (a Behaviour is immutable: one serves every request that asks alike).
+        self._known: dict[tuple, Behaviour] = {}
 
     # --- one channel
 
@@ -106,17 +111,32 @@ class BehaviourParser:
     ) -> Behaviour:
         """The behaviour of a request: `header_items` are its `X-Mock-*` headers."""
         body_fields = _body_fields(body)
-        query_has_fields = b"mock-" in query_string
-        if not (body_fields or query_has_fields):
-            if not header_items:
-                return DEFAULT
-            if len(header_items) == 1 and header_items[0][0] == b"x-mock-correlation":
-                return self._correlation_only(header_items[0][1])
+        query = query_string if b"mock-" in query_string else b""
+        if body_fields is not None:
+            return self._resolve(header_items, query, body_fields)
+        if not header_items and not query:
+            return DEFAULT
+        # Without a JSON body channel the behaviour depends on the query and the
+        # headers alone: load tests send thousands of requests with the same ones.
+        key = (query, *header_items)
+        behaviour = self._known.get(key)
+        if behaviour is None:
+            behaviour = self._resolve(header_items, query, None)
+            if "scenario" not in behaviour.fields:  # a scenario may be registered again
+                if len(self._known) >= KNOWN_KEPT:
+                    self._known.clear()
+                self._known[key] = behaviour
+        return behaviour
+
+    def _resolve(self, header_items: list[tuple[bytes, bytes]], query: bytes,
+                 body_fields: list[tuple[str, Any]] | None) -> Behaviour:
+        if not (body_fields or query) and len(header_items) == 1 and header_items[0][0] == b"x-mock-correlation":
+            return self._correlation_only(header_items[0][1])
         layers: list[tuple[str, dict[str, Any]]] = []
         if body_fields is not None:
             layers.append(("body", self.check_fields(body_fields, "body")))
-        if query_has_fields:
-            layers.append(("query", self.check_fields(_query_items(query_string), "query")))
+        if query:
+            layers.append(("query", self.check_fields(_query_items(query), "query")))
         if header_items:
             layers.append(("header", self.check_fields(_header_items(header_items), "header")))
         merged: dict[str, Any] = {}
@@ -142,7 +162,8 @@ class BehaviourParser:
         self._check_size(behaviour, origin)
         return behaviour
 
-    def _correlation_only(self, raw: bytes) -> Behaviour:
+    @staticmethod
+    def _correlation_only(raw: bytes) -> Behaviour:
         """The commonest tagged request: only `X-Mock-Correlation`, no parsing beyond it."""
         try:
             correlation = raw.decode("utf-8")

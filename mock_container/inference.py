@@ -24,7 +24,7 @@ from conformance.prefer import Mode, select_mode
 from . import faults
 from .behaviour import Behaviour, BehaviourError
 from .bodies import EMPTY, PART, Data, Stream
-from .channels import body_size, refuse_large_json_body
+from .channels import MAX_JSON_CHANNEL, body_size, refuse_large_json_body
 from .journal import RequestRecord
 from .memory import Budget, Hold, OverBudget
 from .outcome import JSON, Outcome, decide
@@ -120,7 +120,7 @@ class InferenceSide:
             await self._too_large(scope, send, exc.received, mock_items, query, prefer)
             return
         except OverBudget as exc:
-            record = await self._record(scope, self._path(scope), b"", prefer,
+            record = self._record(scope, self._path(scope), b"", prefer,
                                   state.parser.loose_correlation(mock_items, query))
             # The rest of the body is unread, so the connection cannot be reused.
             await self._over_budget(send, record, exc, CLOSE)
@@ -128,18 +128,19 @@ class InferenceSide:
 
         path = self._path(scope)
         if scope["method"] == "GET" and path.startswith(TASKS_PREFIX):
-            record = await self._record(scope, path, body, prefer, state.parser.loose_correlation(mock_items, query))
+            record = await self._record_large(scope, path, body, prefer, state.parser.loose_correlation(mock_items, query))
             await self._serve_task(send, record, path[len(TASKS_PREFIX):])
             return
         try:
-            await refuse_large_json_body(body)
+            if len(body) > MAX_JSON_CHANNEL:
+                await refuse_large_json_body(body)
             behaviour = state.parser.resolve(mock_items, query, body)
         except BehaviourError as exc:
             correlation = state.parser.loose_correlation(mock_items, query)
-            record = await self._record(scope, path, body, prefer, correlation)
+            record = await self._record_large(scope, path, body, prefer, correlation)
             await self._invalid(send, record, exc)
             return
-        record = await self._record(scope, path, body, prefer, behaviour.correlation)
+        record = await self._record_large(scope, path, body, prefer, behaviour.correlation)
         record.behaviour = behaviour.fields
         # The journal keeps its own prefix of the body (and its own budget):
         # from here on this request does not hold it.
@@ -165,21 +166,28 @@ class InferenceSide:
     def _path(scope) -> str:
         return (scope.get("raw_path") or scope["path"].encode()).decode("latin-1")
 
-    async def _record(self, scope, path: str, body: bytes, prefer: list[str],
-                      correlation: str | None) -> RequestRecord:
-        arguments = (time.time(), correlation, scope["method"], path, scope["query_string"].decode("latin-1"),
-                     scope["headers"], body, self.state.settings.body_keep, ", ".join(prefer) if prefer else None)
-        if len(body) > PART:
-            # A record hashes the whole body (sha256 lets go of the GIL): a large one is made off the event loop.
-            record = await asyncio.to_thread(RequestRecord, *arguments)
-        else:
-            record = RequestRecord(*arguments)
+    def _record(self, scope, path: str, body: bytes, prefer: list[str], correlation: str | None) -> RequestRecord:
+        record = RequestRecord(*self._record_arguments(scope, path, body, prefer, correlation))
         self.state.journal.add(record)
         return record
 
+    async def _record_large(self, scope, path: str, body: bytes, prefer: list[str],
+                            correlation: str | None) -> RequestRecord:
+        """`_record` for any body: a record hashes the whole body (sha256 lets
+        go of the GIL), so a large one is made off the event loop."""
+        if len(body) <= PART:
+            return self._record(scope, path, body, prefer, correlation)
+        record = await asyncio.to_thread(RequestRecord, *self._record_arguments(scope, path, body, prefer, correlation))
+        self.state.journal.add(record)
+        return record
+
+    def _record_arguments(self, scope, path: str, body: bytes, prefer: list[str], correlation: str | None) -> tuple:
+        return (time.time(), correlation, scope["method"], path, scope["query_string"].decode("latin-1"),
+                scope["headers"], body, self.state.settings.body_keep, ", ".join(prefer) if prefer else None)
+
     async def _too_large(self, scope, send, received: bytes, mock_items, query, prefer) -> None:
         correlation = self.state.parser.loose_correlation(mock_items, query)
-        record = await self._record(scope, self._path(scope), received, prefer, correlation)
+        record = await self._record_large(scope, self._path(scope), received, prefer, correlation)
         limit = self.state.settings.max_body
         record.error = {"error": "body too large", "limit": limit}
         record.status = 413

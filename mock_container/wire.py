@@ -112,7 +112,7 @@ async def send_body(send, status: int, body: Any, content_type: str | bytes | No
     one goes out PART by PART, each written once the client has read enough
     of the last, so a slow reader holds up only its own response."""
     if body.size <= PART or status in NO_BODY_STATUSES:
-        await send_bytes(send, status, b"".join(body.chunks()), content_type, headers)
+        await send_bytes(send, status, body.to_bytes(), content_type, headers)
         return
     await send({"type": "http.response.start", "status": status,
                 "headers": _head(status, body.size, content_type, headers)})

@@ -145,3 +145,20 @@ def test_webhook_targets_allowed(path):
                                   "/_mock/webhooks/%2e%2e/scenarios/x"])
 def test_webhook_targets_on_a_control_api_are_refused(path):
     assert "control API" in webhook_target_refused(path)
+
+
+def test_a_behaviour_asked_alike_is_read_once():
+    p = parser()
+    first = p.resolve([(b"x-mock-correlation", b"c")], b"mock-delay=0.5&x=1", b"")
+    again = p.resolve([(b"x-mock-correlation", b"c")], b"mock-delay=0.5&x=1", b"")
+    assert again is first and first.delay == 0.5
+    assert p.resolve([(b"x-mock-correlation", b"d")], b"mock-delay=0.5&x=1", b"").correlation == "d"
+
+
+def test_a_scenario_registered_again_is_read_again():
+    scenarios = {}
+    p = BehaviourParser(SETTINGS, scenarios)
+    scenarios["s"] = p.check_scenario("s", {"status": 201})
+    assert p.resolve([(b"x-mock-scenario", b"s")], b"", b"").status == 201
+    scenarios["s"] = p.check_scenario("s", {"status": 202})
+    assert p.resolve([(b"x-mock-scenario", b"s")], b"", b"").status == 202
