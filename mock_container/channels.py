@@ -36,8 +36,10 @@ MAX_JSON_CHANNEL = 1024 * 1024
 #: Fewest bytes one piece of a stream adds besides its data (`id: i\n`, `\n`, ...).
 _SSE_FRAME = 14
 _NDJSON_PIECE = 40
-#: Most Behaviours kept for reuse (then forgotten all at once).
+#: Most Behaviours kept for reuse (then forgotten all at once), and the
+#: largest ask (query and X-Mock-* values, in bytes) whose Behaviour is kept.
 KNOWN_KEPT = 4096
+KNOWN_SIZE = 1024
 _JSON_OBJECT_START = re.compile(rb"[ \t\r\n]*\{")
 
 
@@ -122,7 +124,8 @@ class BehaviourParser:
         behaviour = self._known.get(key)
         if behaviour is None:
             behaviour = self._resolve(header_items, query, None)
-            if "scenario" not in behaviour.fields:  # a scenario may be registered again
+            # Small asks only (what is kept stays small), and not a scenario's: it may be registered again.
+            if "scenario" not in behaviour.fields and len(query) + sum(len(v) for _, v in header_items) <= KNOWN_SIZE:
                 if len(self._known) >= KNOWN_KEPT:
                     self._known.clear()
                 self._known[key] = behaviour

@@ -162,3 +162,10 @@ def test_a_scenario_registered_again_is_read_again():
     assert p.resolve([(b"x-mock-scenario", b"s")], b"", b"").status == 201
     scenarios["s"] = p.check_scenario("s", {"status": 202})
     assert p.resolve([(b"x-mock-scenario", b"s")], b"", b"").status == 202
+
+
+def test_large_asks_are_not_kept():
+    p = parser()
+    body = "b" * 2000
+    first = p.resolve([(b"x-mock-body", body.encode())], b"", b"")
+    assert p.resolve([(b"x-mock-body", body.encode())], b"", b"") is not first
