@@ -15,7 +15,7 @@ their kin), from `--workers` clients each:
   with 20 retries 600 s apart (each would be held for hours);
 - `task-32MiB`: `task-id` results of 32 MiB;
 - `json-body-32MiB`: a 32 MiB JSON body holding `"mock"`;
-- `head-60KiB`, `head-1MiB`: request heads just under and far over the cap.
+- `head-1MiB`, `head-2MiB`: request heads just under and far over the cap.
 
 Meanwhile it samples the mock's RSS every 20 ms and, from a process of its
 own, asks `GET /health` every 50 ms on a connection of its own. Prints the peak RSS, the /health latencies
@@ -121,8 +121,8 @@ def kinds(hook: str, down: str) -> dict[str, tuple[bytes, bool]]:
         "task-32MiB": (request("GET", "/task", {"Prefer": "respond-async", x + "Async": "task-id",
                                                 x + "Random-Bytes": str(BIG)}), False),
         "json-body-32MiB": (request("POST", "/json", {"Content-Type": "application/json"}, json_body), False),
-        "head-60KiB": (request("GET", "/head", {"X-Pad": "h" * (60 * 1024)}), False),
-        "head-1MiB": (request("GET", "/head", {"X-Pad": "h" * MiB}), False),
+        "head-1MiB": (request("GET", "/head", {"X-Pad": "h" * (MiB - 4096)}), False),
+        "head-2MiB": (request("GET", "/head", {"X-Pad": "h" * 2 * MiB}), False),
     }
 
 

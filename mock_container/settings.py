@@ -29,7 +29,7 @@ class Settings:
     max_body: int = 32 * MiB
     # Byte caps of what the mock holds (docs/mock-container.md, "Memory caps").
     max_response: int = 256 * MiB  # one response, a stream's pieces together
-    max_header_bytes: int = 64 * 1024  # a request's line and headers
+    max_header_bytes: int = 1 * MiB  # a request's line and headers (X-Mock-Body-Base64 can be large)
     inflight_bytes: int = 256 * MiB  # bodies of requests being read and answered
     webhook_bytes: int = 128 * MiB  # bodies of webhooks waiting to be delivered
     task_bytes: int = 128 * MiB  # results of task-id requests
