@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
 import random
 import socket
 import time
@@ -232,7 +233,7 @@ def test_a_large_sse_stream_its_webhook_and_its_task_carry_the_same_bytes(mock, 
     assert delivery["body_size"] == len(streamed)
     assert delivery["body_sha256"] == hashlib.sha256(streamed).hexdigest()
     signature = dict(delivery["headers"])["x-mock-signature"]
-    assert signature == "sha256=" + __import__("hmac").new(b"k", streamed, hashlib.sha256).hexdigest()
+    assert signature == "sha256=" + hmac.new(b"k", streamed, hashlib.sha256).hexdigest()
 
     accepted = mock.get(headers={"Prefer": "respond-async", **mock_headers(**{**fields, "async": "task-id"})})
     task_id = accepted.json()["task_id"]
