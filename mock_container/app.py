@@ -17,7 +17,7 @@ class MockApp:
     def __init__(self, settings: Settings) -> None:
         self.state = MockState(settings)
         self.control = build_control_app(self.state)
-        self.inference = InferenceSide(self.state)
+        self.inference = InferenceSide(self.state, self.state.inflight)
 
     async def __call__(self, scope, receive, send) -> None:
         kind = scope["type"]

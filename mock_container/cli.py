@@ -63,6 +63,19 @@ def _option(*names: str, envvar: str, **kwargs: Any):
          help="Bytes of each body kept in the journal and echoed (size and sha256 always cover all).")
 @_option("--max-body", envvar="MOCK_MAX_BODY", type=click.IntRange(min=1), default=DEFAULTS.max_body,
          help="Request body cap in bytes; larger bodies get 413.")
+@_option("--max-response", envvar="MOCK_MAX_RESPONSE", type=click.IntRange(min=1), default=DEFAULTS.max_response,
+         help="Most bytes of one response, a stream's pieces together; asking for more gets 400.")
+@_option("--max-header-bytes", envvar="MOCK_MAX_HEADER_BYTES", type=click.IntRange(min=1),
+         default=DEFAULTS.max_header_bytes, help="Most bytes of a request's line and headers; more gets 431.")
+@_option("--inflight-bytes", envvar="MOCK_INFLIGHT_BYTES", type=click.IntRange(min=1),
+         default=DEFAULTS.inflight_bytes,
+         help="Most bytes of request and response bodies held by requests in progress; beyond, 503.")
+@_option("--webhook-bytes", envvar="MOCK_WEBHOOK_BYTES", type=click.IntRange(min=1), default=DEFAULTS.webhook_bytes,
+         help="Most bytes held by webhooks waiting for delivery (or a retry); beyond, 503.")
+@_option("--task-bytes", envvar="MOCK_TASK_BYTES", type=click.IntRange(min=1), default=DEFAULTS.task_bytes,
+         help="Most bytes of task-id results kept; beyond, the oldest task is forgotten.")
+@_option("--scenario-bytes", envvar="MOCK_SCENARIO_BYTES", type=click.IntRange(min=1),
+         default=DEFAULTS.scenario_bytes, help="Most bytes of registered scenarios; registering beyond gets 400.")
 @_option("--capacity", envvar="MOCK_CAPACITY", type=click.IntRange(min=0), default=DEFAULTS.capacity,
          help="Most inference requests in flight (0 = unlimited).")
 @_option("--over-capacity", envvar="MOCK_OVER_CAPACITY", type=click.Choice(OVER_CAPACITY_CHOICES),
@@ -92,7 +105,7 @@ def main(webhook_allow: tuple[str, ...], **values: Any) -> None:
     from .server import run
 
     click.echo(f"mock-container serving on http://{settings.host}:{settings.port}", err=True)
-    run(MockApp(settings), settings.host, settings.port, settings.log_level)
+    run(MockApp(settings), settings.host, settings.port, settings.log_level, settings.max_header_bytes)
 
 
 if __name__ == "__main__":  # pragma: no cover

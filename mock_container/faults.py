@@ -9,16 +9,18 @@ protocol (server.py) puts the connection's transport in
 from __future__ import annotations
 
 import asyncio
-import json
 import random
 import socket
 import struct
 import time
 
 from .behaviour import Behaviour
+from .bodies import Stream, sse_block
+from .memory import Hold
 from .outcome import Outcome
 
-__all__ = ["transport_of", "received_at", "perform_fault", "drip", "stream", "stream_pieces", "CONNECTION_FAULTS"]
+__all__ = ["transport_of", "received_at", "perform_fault", "drip", "stream", "stream_body", "stream_content_type",
+           "CONNECTION_FAULTS"]
 
 EXTENSION = "mock.transport"
 CONNECTION_FAULTS = frozenset({"close", "reset", "garbage", "bad-chunked", "hang"})
@@ -87,41 +89,30 @@ def _closing(transport: asyncio.Transport | None) -> bool:
 async def drip(send, outcome: Outcome, duration: float, transport: asyncio.Transport | None) -> None:
     """A normal response whose body is written piece by piece over `duration`."""
     body = outcome.body
-    pieces = max(1, min(len(body), int(duration / DRIP_STEP)))
-    size = -(-len(body) // pieces) if body else 0
+    pieces = max(1, min(body.size, int(duration / DRIP_STEP)))
+    size = -(-body.size // pieces) if body.size else 0
     headers = [(b"content-type", outcome.content_type.encode("latin-1")),
-               (b"content-length", str(len(body)).encode()), *outcome.headers]
+               (b"content-length", str(body.size).encode()), *outcome.headers]
     await send({"type": "http.response.start", "status": outcome.status, "headers": headers})
     interval = duration / pieces
     for index in range(pieces):
         await asyncio.sleep(interval)
         if _closing(transport):
             return
-        chunk = body[index * size:(index + 1) * size]
-        await send({"type": "http.response.body", "body": chunk, "more_body": index < pieces - 1})
+        for chunk in body.slice(index * size, (index + 1) * size):
+            await send({"type": "http.response.body", "body": chunk, "more_body": True})
+    await send({"type": "http.response.body", "body": b"", "more_body": False})
 
 
-def stream_pieces(b: Behaviour, outcome: Outcome) -> list[bytes]:
-    """The pieces a stream sends: the body split in `stream-count` parts when a
-    body field is set, else one small JSON document per piece."""
-    count = b.stream_count
-    if b.stream == "sse":
-        if b.has_body_field:
-            data = outcome.body.decode("utf-8", errors="replace").split("\n")
-            return [f"id: {i}\n".encode() + "".join(f"data: {line}\n" for line in data).encode() + b"\n"
-                    for i in range(count)]
-        return [f"id: {i}\ndata: {_piece_json(i, count, b)}\n\n".encode() for i in range(count)]
+async def stream_body(b: Behaviour, outcome: Outcome, hold: Hold) -> Stream:
+    """What a stream sends: with a body field, the body split in `stream-count`
+    parts (chunked) or repeated as every event's data (sse); else one small
+    JSON document per piece. An SSE data block is made once, its bytes taken
+    from `hold` as it is made."""
+    data = None
     if b.has_body_field:
-        body = outcome.body
-        if count == 0:
-            return []
-        size = -(-len(body) // count) if body else 0
-        return [body[i * size:(i + 1) * size] for i in range(count)]
-    return [(_piece_json(i, count, b) + "\n").encode() for i in range(count)]
-
-
-def _piece_json(index: int, count: int, b: Behaviour) -> str:
-    return json.dumps({"index": index, "count": count, "correlation": b.correlation}, separators=(",", ":"))
+        data = outcome.body if b.stream == "chunked" else await sse_block(outcome.body, hold)
+    return Stream(b.stream, b.stream_count, b.correlation, data)
 
 
 def stream_content_type(b: Behaviour, outcome: Outcome) -> str:
@@ -132,17 +123,17 @@ def stream_content_type(b: Behaviour, outcome: Outcome) -> str:
     return outcome.content_type if b.has_body_field else "application/x-ndjson"
 
 
-async def stream(send, b: Behaviour, outcome: Outcome, pieces: list[bytes],
-                 transport: asyncio.Transport | None) -> None:
-    """Send `pieces` one at a time, `stream-interval` apart, with chunked framing."""
+async def stream(send, b: Behaviour, outcome: Outcome, body: Stream, transport: asyncio.Transport | None) -> None:
+    """Send the pieces of `body` one at a time, `stream-interval` apart, with chunked framing."""
     headers = [(b"content-type", stream_content_type(b, outcome).encode("latin-1")), *outcome.headers]
     if b.stream == "sse":
         headers.append((b"cache-control", b"no-cache"))
     await send({"type": "http.response.start", "status": outcome.status, "headers": headers})
-    for index, piece in enumerate(pieces):
+    for index, piece in enumerate(body.pieces()):
         if index and b.stream_interval:
             await asyncio.sleep(b.stream_interval)
         if _closing(transport):
             return
-        await send({"type": "http.response.body", "body": piece, "more_body": True})
+        for chunk in piece:
+            await send({"type": "http.response.body", "body": chunk, "more_body": True})
     await send({"type": "http.response.body", "body": b"", "more_body": False})

@@ -1,5 +1,6 @@
 """What one request gets: its status, delay, body and headers, drawn from its
-behaviour. Pure: no I/O, so every rule here is easy to read and to test.
+behaviour. No I/O, so every rule here is easy to read and to test (`decide`
+is async only to yield to the event loop while it makes large random bodies).
 
 Random draws use, in this order, the status (for `status-weights`), the
 delay, then `random-bytes`. With a `seed`, the n-th call of a scenario or
@@ -9,7 +10,6 @@ call by call while successive calls still differ.
 
 from __future__ import annotations
 
-import base64
 import bisect
 import itertools
 import json
@@ -19,8 +19,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from .behaviour import Behaviour
+from .bodies import Data, random_data
 
-__all__ = ["Outcome", "decide", "sample_delay", "JSON", "OCTETS"]
+__all__ = ["Outcome", "decide", "plain", "sample_delay", "JSON", "OCTETS"]
 
 JSON = "application/json"
 OCTETS = "application/octet-stream"
@@ -31,7 +32,7 @@ TEXT = "text/plain; charset=utf-8"
 class Outcome:
     status: int
     delay: float
-    body: bytes
+    body: Data
     content_type: str
     headers: list[tuple[bytes, bytes]]  # extra response headers
     failing: bool = False  # a fail-first failure: normal shaping and faults do not apply
@@ -63,37 +64,35 @@ def sample_delay(rng: random.Random, b: Behaviour, cap: float) -> float:
     return min(value, cap)
 
 
-def shaped_body(b: Behaviour, rng: random.Random, echo: Callable[[], bytes]) -> tuple[bytes, str]:
+async def shaped_body(b: Behaviour, rng: random.Random, echo: Callable[[], bytes]) -> tuple[Data, str]:
     """(body, default content type) from the one body field set, else the echo."""
     if b.body is not None:
-        return b.body.encode("utf-8"), TEXT
-    if "json" in b.fields:
-        return json.dumps(b.json, separators=(",", ":")).encode("utf-8"), JSON
+        return Data.of(b.body), TEXT
+    if b.json is not None:
+        return Data.of(b.json), JSON
     if b.body_base64 is not None:
-        return base64.b64decode(b.body_base64), OCTETS
+        return Data.of(b.body_base64), OCTETS
     if b.random_bytes is not None:
-        return rng.randbytes(b.random_bytes), OCTETS
-    return echo(), JSON
+        return await random_data(rng, b.random_bytes), OCTETS
+    return Data.of(echo()), JSON
 
 
-def extra_headers(b: Behaviour) -> list[tuple[bytes, bytes]]:
-    if not b.headers:
-        return []
-    return [(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in b.headers.items()]
+def plain(echo: bytes) -> Outcome:
+    """The outcome of a request without any field beyond `correlation` (the hot path)."""
+    return Outcome(200, 0.0, Data.of(echo), JSON, [])
 
 
-def decide(b: Behaviour, call: int, max_delay: float, echo: Callable[[], bytes]) -> Outcome:
+async def decide(b: Behaviour, call: int, max_delay: float, echo: Callable[[], bytes]) -> Outcome:
     """The outcome of the `call`-th call (1-based) of this behaviour's counter key."""
-    if b.plain:
-        return Outcome(200, 0.0, echo(), JSON, [])  # the hot path
     rng = rng_for(b.seed, call)
+    headers = list(b.headers)
     if b.fail_first and call <= b.fail_first:
         body = json.dumps({"error": "fail-first", "call": call, "fail_first": b.fail_first}).encode()
-        return Outcome(b.fail_status, sample_delay(rng, b, max_delay), body, JSON, extra_headers(b), failing=True)
+        return Outcome(b.fail_status, sample_delay(rng, b, max_delay), Data.of(body), JSON, headers, failing=True)
     if b.status_weights is not None:
         status = weighted_status(rng, b.status_weights)
     else:
         status = b.status or 200
     delay = sample_delay(rng, b, max_delay)
-    body, content_type = shaped_body(b, rng, echo)
-    return Outcome(status, delay, body, b.content_type or content_type, extra_headers(b))
+    body, content_type = await shaped_body(b, rng, echo)
+    return Outcome(status, delay, body, b.content_type or content_type, headers)

@@ -11,6 +11,7 @@ __all__ = ["Settings", "SettingsError", "OVER_CAPACITY_CHOICES", "DEFAULT_WEBHOO
 OVER_CAPACITY_CHOICES = ("429", "503", "queue")
 #: Loopback only: the mock must not become a way to reach other hosts.
 DEFAULT_WEBHOOK_ALLOW = ("127.0.0.0/8", "::1", "localhost")
+MiB = 1024 * 1024
 
 
 class SettingsError(ValueError):
@@ -23,9 +24,16 @@ class Settings:
     port: int = 8000
     max_delay: float = 600.0
     journal_size: int = 10_000
-    journal_bytes: int = 256 * 1024 * 1024
+    journal_bytes: int = 256 * MiB
     body_keep: int = 64 * 1024
-    max_body: int = 32 * 1024 * 1024
+    max_body: int = 32 * MiB
+    # Byte caps of what the mock holds (docs/mock-container.md, "Memory caps").
+    max_response: int = 256 * MiB  # one response, a stream's pieces together
+    max_header_bytes: int = 1 * MiB  # a request's line and headers (X-Mock-Body-Base64 can be large)
+    inflight_bytes: int = 256 * MiB  # bodies of requests being read and answered
+    webhook_bytes: int = 128 * MiB  # bodies of webhooks waiting to be delivered
+    task_bytes: int = 128 * MiB  # results of task-id requests
+    scenario_bytes: int = 32 * MiB  # registered scenarios
     capacity: int = 0
     over_capacity: str = "503"
     ready_after: float = 0.0
@@ -46,7 +54,10 @@ class Settings:
 
     def _check(self) -> None:
         positive = {"journal_size": self.journal_size, "journal_bytes": self.journal_bytes,
-                    "max_body": self.max_body, "webhook_timeout": self.webhook_timeout}
+                    "max_body": self.max_body, "webhook_timeout": self.webhook_timeout,
+                    "max_response": self.max_response, "max_header_bytes": self.max_header_bytes,
+                    "inflight_bytes": self.inflight_bytes, "webhook_bytes": self.webhook_bytes,
+                    "task_bytes": self.task_bytes, "scenario_bytes": self.scenario_bytes}
         for name, value in positive.items():
             if not value > 0:
                 raise SettingsError(f"{name} must be > 0, not {value!r}")
@@ -57,6 +68,9 @@ class Settings:
                 raise SettingsError(f"{name} must be >= 0, not {value!r}")
         if not 0 < self.port < 65536:
             raise SettingsError(f"port must be in 1..65535, not {self.port!r}")
+        if self.max_body > self.inflight_bytes:
+            raise SettingsError(f"max_body ({self.max_body}) must be <= inflight_bytes ({self.inflight_bytes}): "
+                                "a body that large could never be read")
         if self.over_capacity not in OVER_CAPACITY_CHOICES:
             raise SettingsError(f"over_capacity must be one of {', '.join(OVER_CAPACITY_CHOICES)}")
 

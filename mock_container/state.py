@@ -6,11 +6,12 @@ import time
 from dataclasses import dataclass, field
 
 from .background import Background
-from .behaviour import BehaviourParser
+from .channels import BehaviourParser
 from .capacity import Gate
 from .counters import CallCounter
 from .info import new_instance_id
 from .journal import Ring
+from .memory import Budget
 from .scenarios import ScenarioStore
 from .settings import Settings
 from .stats import Stats
@@ -31,14 +32,17 @@ class MockState:
         self.stats = Stats()
         self.journal = Ring(s.journal_size, s.journal_bytes, self.instance)
         self.sink = Ring(s.journal_size, s.journal_bytes, self.instance)
-        self.scenarios = ScenarioStore()
+        self.scenarios = ScenarioStore(byte_limit=s.scenario_bytes)
         self.parser = BehaviourParser(s, self.scenarios)
         self.counters = CallCounter()
         self.sink_counters = CallCounter()
         self.gate = Gate(s.capacity, s.over_capacity)
-        self.tasks = TaskStore(s.journal_size)
+        self.tasks = TaskStore(s.journal_size, s.task_bytes)
         self.background = Background()
         self.webhooks = WebhookSender(s, self.stats, self.background)
+        #: what requests being answered hold, against --inflight-bytes
+        self.inflight = Budget("inflight", s.inflight_bytes, "--inflight-bytes")
+        self.stats.budgets[:] = [self.inflight, self.webhooks.budget, self.tasks.budget, self.scenarios.budget]
 
     def restart_clock(self) -> None:
         """Count `--ready-after` from the moment the server starts serving."""

@@ -1,20 +1,27 @@
 """Webhook calls the mock makes after processing: allowlist, signature,
 retries with doubling backoff. (The sink that records deliveries is a
-control route over a journal `Ring`: see control.py.)"""
+control route over a journal `Ring`: see control.py.)
+
+Every pending webhook holds its body, for as long as its retries may take,
+against `--webhook-bytes`: a request whose webhook would not fit is refused
+(503) before any of its work."""
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
 import hmac
-import ipaddress
 import logging
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from typing import Any
 
 import httpx
 
 from .background import Background
+from .bodies import PART, Data, Stream
+from .fields import url_allowed
+from .memory import OVERHEAD, Budget, Hold
 from .settings import Settings
 from .stats import Stats
 
@@ -24,37 +31,18 @@ SIGNATURE_HEADER = "X-Mock-Signature"
 log = logging.getLogger("mock_container.webhooks")
 
 
-def url_allowed(url: str, settings: Settings) -> tuple[bool, str]:
-    """(allowed, why not). Host names are compared literally, never resolved,
-    so a name cannot smuggle a request to a host outside the allowlist."""
-    try:
-        parts = urlsplit(url)
-        host = parts.hostname
-        parts.port  # noqa: B018 - raises ValueError on a bad port
-    except ValueError:
-        return False, "is not a valid URL"
-    if parts.scheme not in ("http", "https") or not host:
-        return False, "must be an http:// or https:// URL with a host"
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        if host.lower() in settings.allowed_names:
-            return True, ""
-    else:
-        if any(address in network for network in settings.allowed_networks):
-            return True, ""
-    return False, f"host {host!r} is not in the webhook allowlist (--webhook-allow)"
-
-
-def sign(secret: str, body: bytes) -> str:
+def sign(secret: str, body: Data | Stream | bytes) -> str:
     """The signature header value: `sha256=<hex HMAC-SHA256 of the body>`."""
-    return "sha256=" + hmac.new(secret.encode("utf-8"), body, hashlib.sha256).hexdigest()
+    mac = hmac.new(secret.encode("utf-8"), digestmod=hashlib.sha256)
+    for chunk in (body,) if isinstance(body, bytes) else body.chunks():
+        mac.update(chunk)
+    return "sha256=" + mac.hexdigest()
 
 
 @dataclass(frozen=True, slots=True)
 class WebhookJob:
     url: str
-    body: bytes
+    body: Data | Stream
     content_type: str
     status: int  # the status the response had (X-Mock-Status)
     seq: int  # journal sequence number of the request (X-Mock-Seq)
@@ -65,7 +53,7 @@ class WebhookJob:
     backoff: float = 0.5
     secret: str | None = None
 
-    def headers(self, attempt: int) -> dict[str, str]:
+    def headers(self, attempt: int, signature: str | None = None) -> dict[str, str]:
         headers = {
             "Content-Type": self.content_type,
             "X-Mock-Seq": str(self.seq),
@@ -76,9 +64,14 @@ class WebhookJob:
             headers["X-Mock-Correlation"] = self.correlation
         if self.task_id is not None:
             headers["X-Mock-Task-Id"] = self.task_id
-        if self.secret is not None:
-            headers[SIGNATURE_HEADER] = sign(self.secret, self.body)
+        if signature is not None:
+            headers[SIGNATURE_HEADER] = signature
         return headers
+
+
+async def _chunks(body: Data | Stream) -> AsyncIterator[bytes]:
+    for chunk in body.chunks():
+        yield chunk
 
 
 class WebhookSender:
@@ -89,6 +82,7 @@ class WebhookSender:
         self.settings = settings
         self.stats = stats
         self.background = background
+        self.budget = Budget("webhooks", settings.webhook_bytes, "--webhook-bytes")
         self._client: httpx.AsyncClient | None = None
 
     async def start(self) -> None:
@@ -103,16 +97,29 @@ class WebhookSender:
             await self._client.aclose()
             self._client = None
 
-    def submit(self, job: WebhookJob) -> None:
-        self.stats.webhooks_pending += 1
-        self.background.spawn(self._deliver(job))
+    def reserve(self, body: Data | Stream) -> Hold:
+        """Hold a future job's body in the budget (OverBudget when it does not fit)."""
+        hold = Hold(self.budget)
+        hold.take(body.held + OVERHEAD)
+        return hold
 
-    async def _deliver(self, job: WebhookJob) -> None:
+    def submit(self, job: WebhookJob, hold: Hold) -> None:
+        """Deliver `job` in the background; `hold` (from `reserve`) is released when it is done."""
+        self.stats.webhooks_pending += 1
+        self.background.spawn(self._deliver(job, hold))
+
+    async def _deliver(self, job: WebhookJob, hold: Hold) -> None:
         try:
             if job.delay:
                 await asyncio.sleep(job.delay)
+            signature = None
+            if job.secret is not None:
+                # HMAC lets go of the GIL on large updates: a large body is signed off the event loop
+                large = job.body.size > PART
+                signature = await asyncio.to_thread(sign, job.secret, job.body) if large else sign(job.secret,
+                                                                                                     job.body)
             for attempt in range(1, job.retries + 2):
-                if await self._attempt(job, attempt):
+                if await self._attempt(job, attempt, signature):
                     self.stats.webhooks_delivered += 1
                     return
                 if attempt <= job.retries:
@@ -121,15 +128,24 @@ class WebhookSender:
             self.stats.webhooks_failed += 1
         finally:
             self.stats.webhooks_pending -= 1
+            hold.release()
 
-    async def _attempt(self, job: WebhookJob, attempt: int) -> bool:
+    async def _attempt(self, job: WebhookJob, attempt: int, signature: str | None) -> bool:
         allowed, why = url_allowed(job.url, self.settings)  # checked again: settings are the last word
         if not allowed or self._client is None:
             log.warning("webhook to %s refused: %s", job.url, why or "sender closed")
             return False
         self.stats.webhook_attempts += 1
+        headers = job.headers(attempt, signature)
+        content: Any
+        if isinstance(job.body, Data) and job.body.size <= PART:
+            content = job.body.to_bytes()
+        else:
+            # produced part by part as it is sent (a stream's pieces are never joined)
+            content = _chunks(job.body)
+            headers["Content-Length"] = str(job.body.size)
         try:
-            response = await self._client.post(job.url, content=job.body, headers=job.headers(attempt))
+            response = await self._client.post(job.url, content=content, headers=headers)
         except httpx.HTTPError as exc:
             log.info("webhook attempt %d to %s failed: %s", attempt, job.url, exc)
             return False

@@ -14,8 +14,9 @@ from conformance.runs.launcher import ManagedServer, python_command
 from tests.mock_container.helpers import assert_invalid
 
 FLAGS = ["--host", "--port", "--max-delay", "--journal-size", "--journal-bytes", "--body-keep", "--max-body",
-         "--capacity", "--over-capacity", "--ready-after", "--webhook-allow", "--webhook-timeout", "--log-level",
-         "--config"]
+         "--max-response", "--max-header-bytes", "--inflight-bytes", "--webhook-bytes", "--task-bytes",
+         "--scenario-bytes", "--capacity", "--over-capacity", "--ready-after", "--webhook-allow", "--webhook-timeout",
+         "--log-level", "--config"]
 
 
 def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
@@ -40,6 +41,7 @@ def test_console_script_is_installed():
 @pytest.mark.parametrize("args, message", [
     (["--port", "0"], "--port"), (["--over-capacity", "drop"], "--over-capacity"),
     (["--max-delay", "-1"], "--max-delay"), (["--config", "/nonexistent/mock.toml"], "cannot read"),
+    (["--max-body", "2000", "--inflight-bytes", "1000"], "inflight_bytes"), (["--task-bytes", "0"], "--task-bytes"),
 ])
 def test_bad_flags_exit_2_with_a_message(args, message):
     result = run_cli(*args)

@@ -144,3 +144,23 @@ def test_a_bodiless_status_sends_an_empty_webhook_body(mock, corr):
     [delivery] = mock.wait_sink(key)
     assert delivery["body_size"] == 0
     assert dict(delivery["headers"])["x-mock-status"] == "204"
+
+
+@pytest.mark.parametrize("path", ["/_mock/reset", "/_mock/scenarios/x", "/_mock/journal", "/_mock/webhooks/../reset",
+                                  "/%5Fmock/reset", "/_mock"])
+def test_targets_on_a_mock_control_api_are_refused(mock, corr, path):
+    body = assert_invalid(mock.get(headers=mock_headers(correlation=corr, webhook_url=mock.url + path)),
+                          "webhook-url", "header")
+    assert "control API" in body["message"]
+    assert_invalid(mock.post(json={"mock": {"webhook-url": mock.url + path}}), "webhook-url", "body")
+    assert_invalid(mock.put_scenario("hook-" + corr[-12:], {"webhook-url": mock.url + path}), "webhook-url",
+                   "scenario")
+
+
+def test_a_webhook_cannot_reset_the_mock_but_reaches_its_sink(mock, corr):
+    key = "wh-" + corr
+    assert mock.get(headers=mock_headers(correlation=corr, webhook_url=mock.url + "/_mock/reset")).status_code == 400
+    response = mock.get(headers=mock_headers(correlation=corr, webhook_url=mock.sink_url(key)))
+    assert response.status_code == 200
+    mock.wait_sink(key)
+    assert len(mock.journal(corr)) == 2  # nothing reset the journal
