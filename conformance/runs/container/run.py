@@ -22,13 +22,14 @@ import pytest
 
 from conformance.runs.gateway.run import Listener, SuiteError, isolated_args
 from conformance.judge.container_config import ContainerConfig, ContainerUsageError
+from conformance.checks import all_checks
 from conformance.checks.container_context import container_context
 from conformance.runs.container.ready import wait_ready
 from conformance.runs.container.sink import WebhookSink
 from conformance.runs.plugin import STATE, SuiteState
 from conformance.runs.gateway.preflight import TargetError
 from conformance.judge.model import CheckRecord, ResultDocument, TargetInfo
-from conformance.judge.selection import Selection, SelectionError, load_expected_failures
+from conformance.judge.selection import Selection, SelectionError, as_expected, load_expected_failures
 
 __all__ = ["run_container_suite", "ContainerUsageError", "TargetError", "SelectionError", "SuiteError"]
 
@@ -66,6 +67,7 @@ def run_container_suite(
     levels: Sequence[str] = (),
     strict: bool = False,
     expected_failures: str | Path | None = None,
+    allow_stale: bool = False,
     json_path: str | Path | None = None,
     on_check_finished: Callable[[CheckRecord], None] | None = None,
     on_ready: Callable[[ContainerConfig], Any] | None = None,
@@ -82,7 +84,10 @@ def run_container_suite(
     config = ContainerConfig(url=url.rstrip("/"), path=path, health_path=health_path, supports=frozenset(supports),
                              webhook_field=webhook_field, webhook_header=webhook_header, headers=tuple(headers), **given)
     selection = Selection.make(select, levels, kind="container")
-    expected = load_expected_failures(expected_failures) if expected_failures else {}
+    expected = as_expected(None)
+    if expected_failures:
+        expected = load_expected_failures(expected_failures, allow_stale=allow_stale).validate(
+            kind="container", checks=[check.name for check in all_checks("container")])
     try:
         sink = WebhookSink(sink_host, sink_port).start()
     except OSError as exc:
