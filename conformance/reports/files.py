@@ -5,8 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from conformance.reports.diff import Diff
 from conformance.reports.html import render_html
 from conformance.reports.junit import render_junit
+from conformance.reports.markdown import render_markdown
 from conformance.reports.view import DocumentError
 
 __all__ = ["ReportError", "write_reports"]
@@ -24,10 +26,14 @@ def _write(path: Path, text: str) -> None:
         raise ReportError(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
-def write_reports(document: dict[str, Any], *, html: str | Path | None = None,
-                  junit_xml: str | Path | None = None) -> list[tuple[str, Path]]:
-    """Render the requested reports of a result document (a dict) and write them; [(kind, path)]."""
-    jobs = [("HTML", html, render_html), ("JUnit XML", junit_xml, render_junit)]
+def write_reports(document: dict[str, Any], *, html: str | Path | None = None, junit_xml: str | Path | None = None,
+                  markdown: str | Path | None = None, diff: Diff | None = None) -> list[tuple[str, Path]]:
+    """Render the requested reports of a result document (a dict) and write them; [(kind, path)].
+
+    The Markdown report shows `diff` (the changes since a baseline run) when given.
+    """
+    jobs = [("HTML", html, render_html), ("JUnit XML", junit_xml, render_junit),
+            ("Markdown", markdown, lambda doc: render_markdown(doc, diff))]
     written = []
     for kind, target, render in jobs:
         if not target:
