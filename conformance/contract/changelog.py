@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import enum
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from conformance.contract import catalogue
@@ -38,7 +38,7 @@ class Entry:
     change: Change
     #: what changed, in one sentence a gateway team can act on
     note: str
-    #: ADDED: its level; LEVEL: the level it moved to
+    #: ADDED: its level; LEVEL: the level it moved to; RETIRED: the level it had
     level: str | None = None
     #: LEVEL: the level it had before
     previous_level: str | None = None
@@ -88,10 +88,11 @@ CHANGELOG: tuple[Release, ...] = (
 )
 
 
-def fingerprint(requirements: Iterable[catalogue.Requirement] | None = None) -> str:
-    """A short hash of IDs and levels (not the project's wording): it moves exactly when a release is due."""
-    reqs = catalogue.REQUIREMENTS.values() if requirements is None else requirements
-    text = "\n".join(sorted(f"{req.id} {req.level.value}" for req in reqs))
+def fingerprint(levels: Mapping[str, str] | None = None) -> str:
+    """A short hash of IDs and levels (ID -> level; default: the catalogue's), not of the project's wording:
+    it moves exactly when a release is due."""
+    current = {rid: req.level.value for rid, req in catalogue.REQUIREMENTS.items()} if levels is None else levels
+    text = "\n".join(sorted(f"{rid} {level}" for rid, level in current.items()))
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
