@@ -10,8 +10,10 @@ same change) unless the run allows stale entries. Two forms:
   [check, ...]}` to excuse the failure of the named checks only, or a plain
   list of IDs.
 
-An ID the contract does not have, one of the other kind of run, or an INFO
-ID (it never fails) is a usage error, and so is a check name no check has.
+An entry whose requirement this run did not judge (outside -k, or skipped)
+is neither excused nor stale. An ID the contract does not have, one of the
+other kind of run, or an INFO ID (it never fails) is a usage error, and so
+is a check name no check has.
 """
 
 from __future__ import annotations

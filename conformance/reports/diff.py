@@ -186,13 +186,13 @@ class _Explainer:
         return text
 
 
-def _absent(document: Document, rid: str, level: str, kit_differs: bool) -> tuple[Cause, str]:
+def _absent(document: Document, who: str, rid: str, level: str, kit_differs: bool) -> tuple[Cause, str]:
     """Why a run that did not report an ID did not, when the contract does not explain it."""
     if not _selected(document, rid, level):
-        return Cause.SELECTION, "not selected by that run"
+        return Cause.SELECTION, f"{who} did not select it ({_info(document).selection})"
     if kit_differs:
-        return Cause.KIT, "selected, but that run's kit judged no check for it"
-    return Cause.GATEWAY, "selected, but no check of that run reported it"
+        return Cause.KIT, f"{who} selected it, but its kit has no check for it"
+    return Cause.GATEWAY, f"{who} selected it, but no check reported a verdict on it"
 
 
 def _id_changes(rid: str, base: dict[str, Any] | None, new: dict[str, Any] | None, documents: tuple[Document, Document],
@@ -207,9 +207,8 @@ def _id_changes(rid: str, base: dict[str, Any] | None, new: dict[str, Any] | Non
         if logged:
             cause, why = Cause.CONTRACT, explain.why(logged)
         else:
-            missing_in = documents[0] if base is None else documents[1]
-            cause, why = _absent(missing_in, rid, level, kit_differs)
-            why = ("the base run: " if base is None else "this run: ") + why
+            missing_in, who = (documents[0], "the base run") if base is None else (documents[1], "the new run")
+            cause, why = _absent(missing_in, who, rid, level, kit_differs)
         before = "—" if base is None else base["outcome"]
         after = "—" if new is None else new["outcome"]
         return [Change(rid, kind, level, before, after, cause, why)]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import pytest
 from click.testing import CliRunner
 
 from conformance.cli import main
@@ -24,8 +23,3 @@ class Invocation:
 def invoke(*args: str, env: dict[str, str] | None = None) -> Invocation:
     result = CliRunner().invoke(main, list(args), env=env, catch_exceptions=False)
     return Invocation(result.exit_code, result.output + (result.stderr if result.stderr_bytes is not None else ""))
-
-
-@pytest.fixture
-def cli():  # type: ignore[no-untyped-def]
-    return invoke

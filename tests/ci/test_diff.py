@@ -72,9 +72,11 @@ def test_every_change_between_two_real_runs(runs: dict[str, Any]) -> None:
     assert found["GW-ASYNC-04", Kind.FIXED].cause is Cause.GATEWAY
     form = found["GW-STATUS-01", Kind.FORM]
     assert (form.before, form.after, form.cause) == ("names", "integers", Cause.GATEWAY)
-    for rid, kind, side in (("GW-SYNC-02", Kind.NEW_ID, "the base run"), ("GW-PREF-02", Kind.REMOVED_ID, "this run")):
+    selected = {"base": " ".join(f"-k {rid}" for rid in BASE_SELECT), "new": " ".join(f"-k {rid}" for rid in NEW_SELECT)}
+    for rid, kind, side in (("GW-SYNC-02", Kind.NEW_ID, "base"), ("GW-PREF-02", Kind.REMOVED_ID, "new")):
         change = found[rid, kind]
-        assert change.cause is Cause.SELECTION and change.why == f"{side}: not selected by that run"
+        assert change.cause is Cause.SELECTION
+        assert change.why == f"the {side} run did not select it ({selected[side]})"
     assert [c.kind for c in diff.changes][0] is Kind.REGRESSED  # what fails the gate comes first
     assert diff.exit_code == 1 and not diff.contract_changed and diff.releases == []
 

@@ -37,6 +37,8 @@ CASES = {
                              "GW-PREF-02 now passes: remove it from {file} (allowed: --allow-stale)"),
     "stale, CONFORMANCE_ALLOW_STALE": ("xfail.txt", "GW-PREF-02 fixed since\n", [], {"CONFORMANCE_ALLOW_STALE": "1"},
                                        ["-k", "GW-PREF-02"], 0, "GW-PREF-02 now passes"),
+    "listed, not selected (not judged: neither excused nor stale)": (
+        "xfail.txt", "GW-PREF-01 later\nGW-ASYNC-04 not this run's\n", [], {}, BOTH, 0, "failed (expected)"),
     "YAML, listed failure": ("xfail.yml", "GW-PREF-01: async modes come next release\n", [], {}, BOTH, 0,
                              "failed (expected)"),
     "YAML, every failing check listed": (
