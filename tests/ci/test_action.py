@@ -25,7 +25,8 @@ from tests.ci.workflow import Action, ActionRun, base_env, prewarm_venv, python_
 
 ROOT = Path(__file__).resolve().parents[2]
 ACTION = Action(ROOT / "action.yml")
-pytestmark = pytest.mark.slow  # it pip-installs the kit, twice
+#: it pip-installs the kit twice (into fresh venvs): minutes on a loaded machine, not the default 120 s
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(400)]
 
 RUN_STEP = "Run the conformance suite"
 #: a few IDs, a few generated examples: enough to exercise every step in seconds

@@ -20,6 +20,8 @@ from conformance.runs.launcher import ManagedServer, python_command
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs" / "ci.md"
+#: four runs and a report, each a fresh process
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 QUICK = {"CONFORMANCE_SELECT": "GW-ASYNC-04 GW-PREF-02", "CONFORMANCE_EXAMPLES": "3"}
 
 
