@@ -218,6 +218,7 @@ def test_a_sink_that_cannot_listen_is_a_usage_error(args: list[str], message: st
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(300)
 def test_load_a_worker_whose_tally_never_arrives_makes_the_run_exit_2(tmp_path: Path) -> None:
     """Two workers; one is killed while the load runs. Its requests reached the container but its tally never
     reaches the master: the run cannot be judged (exit 2), and the gateway is not blamed for bodies "nobody sent"."""
