@@ -14,6 +14,8 @@ from conformance.cli.options import (
     UsageExit,
     env_prefix,
     finish,
+    gate_options,
+    gate_options_of,
     header_option,
     report_options,
     selection_options,
@@ -99,6 +101,7 @@ class EnvAssignment(click.ParamType):
               "http://host.docker.internal:{port}); {port} is filled in.")
 @selection_options(_env, example="-k CT-ASYNC -k CT-SYNC-02")
 @report_options(_env)
+@gate_options(_env)
 @verbose_option(_env)
 def container(url, container_cmd, container_env, through_gateway, path, health_path, supports, body_file, content_type, webhook_field, webhook_header, headers,  # type: ignore[no-untyped-def]
               t_accept, t_done, ready_timeout, request_timeout, sink_host, sink_port, sink_url, select, levels, strict,
@@ -160,6 +163,7 @@ def container(url, container_cmd, container_env, through_gateway, path, health_p
                 t_done=t_done, ready_timeout=ready_timeout, request_timeout=request_timeout, sink_host=sink_host,
                 sink_port=sink_port, sink_url=sink_url, select=select, levels=[lv.upper() for lv in levels],
                 strict=strict, expected_failures=expected_failures, json_path=json_path,
+                allow_stale=gate_options_of().allow_stale,
                 on_check_finished=progress.finished if progress is not None else None, on_ready=announce,
                 pytest_output=verbose,
             )

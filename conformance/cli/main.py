@@ -19,6 +19,7 @@ COMMANDS = {
     "load": "conformance.cli.load:load",
     "report": "conformance.cli.report:report",
     "container": "conformance.cli.container:container",
+    "diff": "conformance.cli.diff:diff",
 }
 
 

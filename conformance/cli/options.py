@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, NoReturn
 
 import click
@@ -16,7 +17,7 @@ import click
 from conformance.judge.config import parse_header
 
 __all__ = ["EXIT_USAGE", "UsageExit", "HeaderType", "env_prefix", "header_option", "selection_options",
-           "report_options", "verbose_option", "finish"]
+           "report_options", "gate_options", "GateOptions", "gate_options_of", "verbose_option", "finish", "version_line"]
 
 EXIT_USAGE = 2
 
@@ -73,9 +74,75 @@ def selection_options(env: Env, example: str = "-k GW-ASYNC -k GW-STATUS-0") -> 
                      envvar=env("LEVEL"), help="Only requirements of this level (repeatable)."),
         click.option("--strict/--no-strict", default=False, envvar=env("STRICT"), help="SHOULD failures fail the run too."),
         click.option("--expected-failures", type=click.Path(dir_okay=False), envvar=env("EXPECTED_FAILURES"), metavar="FILE",
-                     help="Requirement IDs known to fail, one per line with a reason ('#' comments); they "
-                     "do not fail the run, and one that passes is flagged."),
+                     help="Requirement IDs known to fail: one per line with a reason ('#' comments), or YAML (.yml/.yaml: "
+                     "`ID: reason`, or `ID: {reason: ..., checks: [...]}` to excuse only those checks). They do not "
+                     "fail the run; one that passes does (stale: remove it from FILE) unless --allow-stale. "
+                     "An ID the contract does not have is a usage error."),
     )
+
+
+@dataclass(frozen=True)
+class GateOptions:
+    """The options of a run used as a CI gate: how stale baselines count, the baseline run, the Markdown report."""
+
+    allow_stale: bool = False
+    baseline_path: str | None = None
+    baseline: dict[str, Any] | None = None
+    markdown_path: str | None = None
+
+
+_GATE_KEY = "conformance.gate"
+
+
+def gate_options_of(ctx: click.Context | None = None) -> GateOptions:
+    """The gate options of the command being run (they are kept in the click context, not passed as arguments)."""
+    ctx = ctx or click.get_current_context(silent=True)
+    return ctx.meta.get(_GATE_KEY, GateOptions()) if ctx is not None else GateOptions()
+
+
+def _keep(field_name: str) -> Callable[[click.Context, click.Parameter, Any], None]:
+    def store(ctx: click.Context, param: click.Parameter, value: Any) -> None:
+        current = ctx.meta.get(_GATE_KEY, GateOptions())
+        changes = {field_name: value}
+        if field_name == "baseline_path" and value:
+            changes["baseline"] = _read_baseline(value)
+        ctx.meta[_GATE_KEY] = GateOptions(**{**current.__dict__, **changes})
+
+    return store
+
+
+def _read_baseline(path: str) -> dict[str, Any]:
+    """The baseline run's JSON, read before the run starts so a wrong path costs nothing."""
+    from conformance.reports.view import DocumentError, load
+
+    try:
+        return load(path)
+    except DocumentError as exc:
+        raise click.BadParameter(str(exc), param_hint="'--baseline'") from None
+
+
+def gate_options(env: Env) -> Decorator:
+    """--allow-stale, --baseline, --markdown: what a CI job gates on and shows. Read them with gate_options_of()."""
+    return _stack(
+        click.option("--allow-stale/--no-allow-stale", default=False, envvar=env("ALLOW_STALE"), expose_value=False,
+                     callback=_keep("allow_stale"), is_eager=False,
+                     help="A listed expected failure that now passes is reported but does not fail the run."),
+        click.option("--baseline", type=click.Path(dir_okay=False), envvar=env("BASELINE"), metavar="BASE.json",
+                     expose_value=False, callback=_keep("baseline_path"),
+                     help="The JSON of an earlier run: after this run, print what changed per requirement (as "
+                     "`conformance diff BASE.json`) and exit 1 on any regression."),
+        click.option("--markdown", type=click.Path(dir_okay=False), envvar=env("MARKDOWN"), metavar="FILE",
+                     expose_value=False, callback=_keep("markdown_path"),
+                     help="Write a short Markdown report (summary, what broke with curl reproductions, the changes "
+                     "since --baseline) for a pull-request comment or $GITHUB_STEP_SUMMARY."),
+    )
+
+
+def version_line(document: Any) -> str:
+    """`async-gateway-conformance 0.1.0 · contract 1.1`: the first line of every console report."""
+    tool = document.tool if hasattr(document, "tool") else document.get("tool", {})
+    contract = document.contract if hasattr(document, "contract") else document.get("contract", {})
+    return f"{tool.get('name', 'conformance')} {tool.get('version', '?')} · contract {contract.get('version', 'unknown')}"
 
 
 def report_options(env: Env) -> Decorator:
@@ -93,26 +160,59 @@ def report_options(env: Env) -> Decorator:
 
 def finish(document: Any, console: Any, errors: Any, *, json_path: str | None, junit_path: str | None,
            html_path: str | None, verbose: bool) -> NoReturn:
-    """After a run: write the JUnit / HTML files, print the console report, exit with the run's code.
+    """After a run: write the JUnit / HTML / Markdown files, print the console report (and the changes since
+    --baseline), exit with the run's code, or 1 when the baseline shows a regression.
 
     (The JSON file is written by the run itself.) A report file that cannot be written exits 2.
     """
     from conformance.reports.console import render
 
+    gate = gate_options_of()
+    data = document.to_dict()
+    diff = None
+    if gate.baseline is not None:
+        from conformance.reports.diff import diff_documents
+        from conformance.reports.view import DocumentError
+
+        try:
+            diff = diff_documents(gate.baseline, data, base_name=str(gate.baseline_path), new_name="this run")
+        except DocumentError as exc:
+            errors.print(f"[bold red]conformance: error:[/] --baseline {exc}", highlight=False)
+            sys.exit(EXIT_USAGE)
+    console.print(version_line(document), highlight=False, style="dim")
     if json_path:
         console.print(f"JSON report: {json_path}", highlight=False)
-    if junit_path or html_path:
+    if junit_path or html_path or gate.markdown_path:
         from conformance.reports.files import ReportError, write_reports
 
         try:
-            for kind, path in write_reports(document.to_dict(), html=html_path, junit_xml=junit_path):
+            for kind, path in write_reports(data, html=html_path, junit_xml=junit_path, markdown=gate.markdown_path,
+                                            diff=diff):
                 console.print(f"{kind} report: {path}", highlight=False)
         except ReportError as exc:
             errors.print(f"[bold red]conformance: error:[/] {exc}", highlight=False)
             render(document, console, verbose=verbose)
             sys.exit(EXIT_USAGE)
     render(document, console, verbose=verbose)
-    sys.exit(document.summary.exit_code)
+    _stale_lines(document, console)
+    code = document.summary.exit_code
+    if diff is not None:
+        from conformance.reports.diff import render_console
+
+        console.print(f"[bold]Since the baseline[/] {gate.baseline_path}:", highlight=False)
+        render_console(diff, console)
+        code = max(code, diff.exit_code)
+    sys.exit(code)
+
+
+def _stale_lines(document: Any, console: Any) -> None:
+    from rich.text import Text
+
+    summary = document.summary
+    source = document.selection.get("expected_failures_file") or "the expected-failures file"
+    for rid in summary.unexpected_passes:
+        note = " (allowed: --allow-stale)" if summary.allow_stale else ""
+        console.print(Text(f"{rid} now passes: remove it from {source}{note}", style="yellow"))
 
 
 def verbose_option(env: Env) -> Decorator:

@@ -11,6 +11,8 @@ from conformance.cli.options import (
     UsageExit,
     env_prefix,
     finish,
+    gate_options,
+    gate_options_of,
     header_option,
     report_options,
     selection_options,
@@ -50,6 +52,7 @@ _env = env_prefix("CONFORMANCE_")
               help="Checks running at once.")
 @selection_options(_env)
 @report_options(_env)
+@gate_options(_env)
 @click.option("--seed", type=int, default=None, envvar=_env("SEED"),
               help="Seed of the property and schema checks' generated examples (hypothesis). The same seed gives "
               "the same examples and verdicts.  [default: 0; random with --explore]")
@@ -77,7 +80,8 @@ def run(gateway, container_url, gateway_cmd, other_gateway, headers, delay, t_ac
                                               {container_url} filled in, then run
 
     Exit codes: 0 no MUST failed (with --strict: no SHOULD either); 1 conformance
-    failures; 2 usage errors or an unreachable / unrouted target.
+    failures, a stale expected failure (unless --allow-stale) or a regression
+    since --baseline; 2 usage errors or an unreachable / unrouted target.
     Every option can also be set as CONFORMANCE_<OPTION> (e.g. CONFORMANCE_GATEWAY).
     """
     from rich.console import Console
@@ -90,7 +94,7 @@ def run(gateway, container_url, gateway_cmd, other_gateway, headers, delay, t_ac
     console = Console()
     if not console.is_terminal:
         console = Console(width=140)  # CI logs: wide enough for one table row per line
-    errors = Console(stderr=True)
+    errors = Console(stderr=True, soft_wrap=True)  # an error names paths and URLs: never break them across lines
     if gateway_cmd is None and gateway is None and container_url:
         raise UsageExit("--container-url needs --gateway or --gateway-cmd (with neither, the suite starts its own mock)")
     if gateway_cmd is None and gateway is not None and not container_url:
@@ -117,6 +121,7 @@ def run(gateway, container_url, gateway_cmd, other_gateway, headers, delay, t_ac
                 headers=headers, delay=delay, t_accept=t_accept, t_done=t_done, n=n, request_timeout=request_timeout,
                 parallel=parallel, select=select, levels=[lv.upper() for lv in levels], strict=strict,
                 expected_failures=expected_failures, json_path=json_path, seed=seed, examples=examples,
+                allow_stale=gate_options_of().allow_stale,
                 explore=explore, hypothesis_db=hypothesis_db,
                 on_check_finished=progress.finished if progress is not None else None, on_target=announce,
                 pytest_output=verbose,

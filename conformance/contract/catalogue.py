@@ -12,7 +12,12 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-__all__ = ["Level", "Requirement", "REQUIREMENTS", "get", "by_prefix", "SECTIONS", "KIND_PREFIXES", "kind_of"]
+__all__ = ["VERSION", "Level", "Requirement", "REQUIREMENTS", "get", "by_prefix", "SECTIONS", "KIND_PREFIXES", "kind_of"]
+
+#: The version of the contract this catalogue holds. Every report carries it, so two runs can be told apart
+#: by what they judged against; conformance/contract/changelog.py says what each version changed (a test
+#: keeps the two in step: change an ID or a level here and that test asks for a new version and its entry).
+VERSION = "1.1"
 
 
 class Level(str, enum.Enum):

@@ -4,6 +4,11 @@ A requirement's outcome aggregates the verdicts of every check that
 judged it: failed if any failed; passed if any passed (cases that could
 not be judged are noted); skipped when none could judge it; INFO
 requirements are `observed`.
+
+The exit code: 1 when a MUST failed (with strict, a SHOULD too) that the
+expected-failures baseline does not excuse, or when an entry of that
+baseline is stale (its requirement now passes) and stale entries are not
+allowed; 0 otherwise.
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ from conformance.judge.model import (
     TargetInfo,
 )
 from conformance.http.redact import scrub, secret_values
-from conformance.judge.selection import Selection
+from conformance.judge.selection import ExpectedFailures, Selection, as_expected
 
 __all__ = ["build_document", "exit_code_of"]
 
@@ -87,9 +92,35 @@ def _requirement(rid: str, records: list[CheckRecord], expected: dict[str, str])
     return result
 
 
-def exit_code_of(requirements: list[RequirementResult], strict: bool) -> int:
+def _apply_baseline(result: RequirementResult, records: list[CheckRecord], expected: ExpectedFailures) -> None:
+    """Set the requirement's expected failure: whether its entry excuses this run's failures, and whether it is stale.
+
+    An entry naming checks excuses only their failures, and is stale when
+    none of them failed the requirement although one of them judged it.
+    """
+    entry = expected.entries.get(result.id)
+    if entry is None:
+        result.expected_failure = None
+        return
+    failing = {record.name for record in records for verdict in record.verdicts
+               if verdict.id == result.id and verdict.outcome is Outcome.FAILED}
+    judging = {record.name for record in records for verdict in record.verdicts
+               if verdict.id == result.id and verdict.outcome in (Outcome.FAILED, Outcome.PASSED)}
+    if entry.checks:
+        stale = result.outcome in (Outcome.PASSED, Outcome.FAILED) and bool(judging & set(entry.checks)) \
+            and not failing & set(entry.checks)
+    else:
+        stale = result.outcome is Outcome.PASSED
+    excused = all(entry.excuses(name) for name in failing)
+    result.expected_failure = ExpectedFailure(entry.reason, unexpectedly_passed=stale, checks=list(entry.checks),
+                                              excused=excused)
+
+
+def exit_code_of(requirements: list[RequirementResult], strict: bool, allow_stale: bool = True) -> int:
     for result in requirements:
         if result.counts_against and (result.level == "MUST" or (strict and result.level == "SHOULD")):
+            return 1
+        if not allow_stale and result.expected_failure is not None and result.expected_failure.unexpectedly_passed:
             return 1
     return 0
 
@@ -101,26 +132,28 @@ def build_document(
     selection: Selection,
     records: list[CheckRecord],
     strict: bool = False,
-    expected_failures: dict[str, str] | None = None,
+    expected_failures: ExpectedFailures | dict[str, str] | None = None,
     started_at: dt.datetime | None = None,
     duration: float = 0.0,
 ) -> ResultDocument:
-    expected = expected_failures or {}
+    expected = as_expected(expected_failures)
     judged = {verdict.id for record in records for verdict in record.verdicts}
     rids = [rid for rid in catalogue.REQUIREMENTS if rid in judged and selection.covers(rid)]
-    requirements = [_requirement(rid, records, expected) for rid in rids]
+    requirements = [_requirement(rid, records, {}) for rid in rids]
+    for result in requirements:
+        _apply_baseline(result, records, expected)
     counts = {level.value: LevelCounts() for level in Level}
     for result in requirements:
         bucket = counts[result.level]
         setattr(bucket, result.outcome.value, getattr(bucket, result.outcome.value) + 1)
-        if result.outcome is Outcome.FAILED and result.expected_failure is not None:
+        if result.outcome is Outcome.FAILED and result.expected_failure is not None and result.expected_failure.excused:
             bucket.expected_failures += 1
     forms = {}
     for key, (owner, data_key) in FORMS.items():
         for result in requirements:
             if result.id == owner and data_key in result.data:
                 forms[key] = str(result.data[data_key])
-    code = exit_code_of(requirements, strict)
+    code = exit_code_of(requirements, strict, expected.allow_stale)
     summary = Summary(
         verdict="pass" if code == 0 else "fail",
         exit_code=code,
@@ -132,12 +165,14 @@ def build_document(
         gateway_forms=forms,
         started_at=(started_at or dt.datetime.now(dt.timezone.utc)).isoformat(timespec="seconds"),
         duration=round(duration, 3),
+        allow_stale=expected.allow_stale,
     )
     document = ResultDocument(
         tool={"name": "async-gateway-conformance", "version": _version()},
         target=target,
         parameters=config.parameters(),
-        selection={**selection.describe(), "checks": [r.name for r in records], "expected_failures": expected},
+        selection={**selection.describe(), "checks": [r.name for r in records], "expected_failures": dict(expected),
+                   "expected_failures_file": expected.source},
         summary=summary,
         requirements=requirements,
         checks=records,

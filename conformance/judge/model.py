@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 # what an exchange was is the HTTP layer's to record; the result model is made of those records
+from conformance.contract.catalogue import VERSION as CONTRACT_VERSION
 from conformance.http.records import (
     REDACTED,
     TEXT_KEEP,
@@ -48,7 +49,10 @@ __all__ = [
     "ResultDocument",
 ]
 
-SCHEMA_VERSION = "1.1"  # 1.1: exchange.mock_entries, body.base64, failure.reproduction
+# 1.1: exchange.mock_entries, body.base64, failure.reproduction
+# 1.2: contract.version; summary.allow_stale; selection.expected_failures_file;
+#      expected_failure.checks, expected_failure.excused
+SCHEMA_VERSION = "1.2"
 
 
 class Outcome(str, enum.Enum):
@@ -97,8 +101,13 @@ class CheckRecord:
 @dataclass
 class ExpectedFailure:
     reason: str
-    #: the requirement passed although it was listed as an expected failure
+    #: stale: the requirement passed (or, for an entry naming checks, those checks no longer fail it) although
+    #: it is listed; the run fails unless stale entries are allowed
     unexpectedly_passed: bool = False
+    #: the checks whose failure the entry excuses; empty: any check's
+    checks: list[str] = field(default_factory=list)
+    #: every failure of the requirement in this run is excused by the entry (False: an unlisted check failed it)
+    excused: bool = True
 
 
 @dataclass
@@ -131,7 +140,7 @@ class RequirementResult:
     @property
     def counts_against(self) -> bool:
         """A failure that is not excused by the expected-failures file."""
-        return self.outcome is Outcome.FAILED and self.expected_failure is None
+        return self.outcome is Outcome.FAILED and (self.expected_failure is None or not self.expected_failure.excused)
 
 
 @dataclass
@@ -151,11 +160,15 @@ class Summary:
     counts: dict[str, LevelCounts]
     failed_must: list[str]
     failed_should: list[str]
+    #: stale expected failures: listed IDs that now pass ("GW-X now passes: remove it from FILE"); they fail the
+    #: run unless allow_stale
     unexpected_passes: list[str]
     #: which legal variant the gateway uses, e.g. {"status_encoding": "names"}
     gateway_forms: dict[str, str]
     started_at: str
     duration: float
+    #: stale entries (in unexpected_passes) do not fail the run (--allow-stale)
+    allow_stale: bool = False
 
 
 @dataclass
@@ -190,6 +203,8 @@ class ResultDocument:
     requirements: list[RequirementResult]
     checks: list[CheckRecord]
     schema_version: str = SCHEMA_VERSION
+    #: the contract version the run judged against (conformance/contract/changelog.py says what each changed)
+    contract: dict[str, str] = field(default_factory=lambda: {"version": CONTRACT_VERSION})
 
     def to_dict(self) -> dict[str, Any]:
         return _plain(asdict(self))

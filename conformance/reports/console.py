@@ -53,8 +53,11 @@ class LiveProgress:
 
 def _outcome_text(result: RequirementResult) -> Text:
     label = result.outcome.value
-    if result.expected_failure is not None:
-        label += " (expected)" if result.outcome is Outcome.FAILED else " (xfail passed!)"
+    listed = result.expected_failure
+    if listed is not None and result.outcome is Outcome.FAILED:
+        label += " (expected)" if listed.excused else " (not all listed)"  # an entry naming other checks
+    elif listed is not None:
+        label += " (xfail passed!)"
     return Text(label, style=STYLE[result.outcome])
 
 

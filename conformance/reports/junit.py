@@ -125,6 +125,16 @@ def _first_line(text: str, limit: int = 300) -> str:
     return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
+def _baseline_file(document: Document) -> str:
+    return document.get("selection", {}).get("expected_failures_file") or "the expected-failures file"
+
+
+def _stale(view: CheckView, document: Document) -> bool:
+    """A check that passed an ID its expected-failures entry says fails: the run fails on it, so JUnit does too."""
+    return view.outcome in ("passed", "skipped") and bool(view.unexpected_passes) \
+        and not document["summary"].get("allow_stale", True)  # absent: a document from before the rule
+
+
 def _testcase(parent: ET.Element, view: CheckView, document: Document) -> None:
     case = ET.SubElement(parent, "testcase", {
         "name": _clean(view.node_name),
@@ -148,6 +158,10 @@ def _testcase(parent: ET.Element, view: CheckView, document: Document) -> None:
         message = f"{prefix}: {first.headline}" + (f" (+{more} more)" if more else "")
         skipped = ET.SubElement(case, "skipped", {"message": _clean(_first_line(message))})
         skipped.text = _clean(_failure_text(view, document, ("warning", "expected")))
+    elif _stale(view, document):
+        message = "; ".join(f"{rid} now passes: remove it from {_baseline_file(document)}" for rid in view.unexpected_passes)
+        failure = ET.SubElement(case, "failure", {"message": _clean(_first_line(message)), "type": "conformance.stale"})
+        failure.text = _clean(message + "\n(a stale expected failure fails the run unless --allow-stale)")
     elif view.outcome == "skipped":
         ET.SubElement(case, "skipped", {"message": _clean(_first_line(f"not judged: {view.skip_reason}"))})
     out = ET.SubElement(case, "system-out")
@@ -166,9 +180,9 @@ def render_junit(document: Document) -> str:
     for name, members in families.items():
         counts = {
             "tests": len(members),
-            "failures": sum(v.outcome == "failed" for v in members),
+            "failures": sum(v.outcome == "failed" or _stale(v, document) for v in members),
             "errors": sum(v.outcome == "error" for v in members),
-            "skipped": sum(v.outcome in ("warning", "expected", "skipped") for v in members),
+            "skipped": sum(v.outcome in ("warning", "expected", "skipped") and not _stale(v, document) for v in members),
         }
         for key, value in counts.items():
             totals[key] += value
@@ -178,7 +192,10 @@ def render_junit(document: Document) -> str:
             "timestamp": _clean(summary.get("started_at", "")),
         })
         properties = ET.SubElement(suite, "properties")
-        for key, value in (("gateway", document["target"]["gateway"]), ("container_url", document["target"]["container_url"]),
+        versions = (("kit_version", document.get("tool", {}).get("version", "unknown")),
+                    ("contract_version", document.get("contract", {}).get("version", "unknown")))
+        for key, value in (*versions, ("gateway", document["target"]["gateway"]),
+                           ("container_url", document["target"]["container_url"]),
                            *((f"parameter.{k}", v) for k, v in document["parameters"].items() if v is not None)):
             ET.SubElement(properties, "property", {"name": _clean(key), "value": _clean(value)})
         for view in members:

@@ -41,7 +41,7 @@ from conformance.runs.gateway.preflight import TargetError, preflight
 from conformance.judge.model import CheckRecord, IdVerdict, Outcome, ResultDocument, TargetInfo
 from conformance.judge.document import build_document
 from conformance.reports.curl import add_reproductions
-from conformance.judge.selection import Selection, SelectionError, load_expected_failures
+from conformance.judge.selection import ExpectedFailures, Selection, SelectionError, as_expected, load_expected_failures
 
 __all__ = ["CheckItem", "SuiteState", "STATE"]
 
@@ -51,7 +51,7 @@ class SuiteState:
     config: SuiteConfig
     selection: Selection
     strict: bool
-    expected: dict[str, str]
+    expected: ExpectedFailures | dict[str, str]
     target: TargetInfo
     json_path: Path | None
     run_preflight: bool
@@ -94,7 +94,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="only requirements of this level: MUST, SHOULD or INFO (repeatable)")
     group.addoption("--conformance-strict", action="store_true", default=False, help="SHOULD failures fail the run")
     group.addoption("--conformance-expected-failures", default=None, metavar="FILE",
-                    help="requirement IDs expected to fail, one per line with a reason")
+                    help="requirement IDs expected to fail, one per line with a reason (or YAML: ID: reason); "
+                    "a listed ID that passes fails the run (stale) unless --conformance-allow-stale")
+    group.addoption("--conformance-allow-stale", action="store_true", default=False,
+                    help="a listed expected failure that passes is reported but does not fail the run")
     group.addoption("--conformance-json", default=None, metavar="FILE", help="write the JSON result document here")
     group.addoption("--conformance-seed", type=int, default=None,
                     help="hypothesis seed of the property and schema checks (default 0; random with --conformance-explore)")
@@ -131,7 +134,11 @@ def pytest_configure(config: pytest.Config) -> None:
     try:
         headers = tuple(parse_header(text) for text in option("conformance_header"))
         selection = Selection.make(option("conformance_select"), option("conformance_level"))
-        expected = load_expected_failures(option("conformance_expected_failures")) if option("conformance_expected_failures") else {}
+        expected = as_expected(None)
+        if option("conformance_expected_failures"):
+            expected = load_expected_failures(option("conformance_expected_failures"),
+                                              allow_stale=option("conformance_allow_stale")).validate(
+                kind="gateway", checks=[check.name for check in all_checks()])
     except (ValueError, SelectionError) as exc:
         raise pytest.UsageError(str(exc)) from None
     suite_config = SuiteConfig(
@@ -209,7 +216,8 @@ class CheckItem(pytest.Item):
                 continue
             level = catalogue.get(verdict.id).level.value
             counts = level == "MUST" or (level == "SHOULD" and state.strict)
-            (blocking if counts and verdict.id not in state.expected else tolerated).append(verdict)
+            excused = as_expected(state.expected).excuses(verdict.id, self.check.name)
+            (blocking if counts and not excused else tolerated).append(verdict)
         if blocking:
             raise CheckFailed(failure_lines(self.record, blocking))
         if tolerated:
@@ -304,3 +312,12 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
 
     terminalreporter.write_sep("=", "conformance")
     terminalreporter.write(render_text(state.document, width=terminalreporter._tw.fullwidth))
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """A stale expected failure passes every item but fails the run: say so in pytest's own exit status too."""
+    state = _state(session.config)
+    summary = state.document.summary if state is not None and state.document is not None else None
+    if summary is not None and summary.exit_code == 1 and session.exitstatus == pytest.ExitCode.OK:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

@@ -167,4 +167,4 @@ def test_report_without_an_output_is_a_usage_error(tmp_path) -> None:  # type: i
     path = tmp_path / "run.json"
     path.write_text(json.dumps(late_lifecycle()))
     result = CliRunner().invoke(main, ["report", str(path)])
-    assert result.exit_code == 2 and "nothing to write: give --html FILE and/or --junit-xml FILE" in result.output
+    assert result.exit_code == 2 and "nothing to write: give --html, --junit-xml, --markdown or --expected-failures-out FILE" in result.output

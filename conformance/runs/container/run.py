@@ -31,8 +31,9 @@ import pytest
 
 from conformance.checks.container_context import Accepted, container_context, fixed_webhook_url
 from conformance.judge.container_config import ContainerConfig, ContainerUsageError
+from conformance.checks import all_checks
 from conformance.judge.model import CheckRecord, ResultDocument, TargetInfo
-from conformance.judge.selection import Selection, SelectionError, load_expected_failures
+from conformance.judge.selection import Selection, SelectionError, as_expected, load_expected_failures
 from conformance.reports.json_report import write_json
 from conformance.runs.container.launch import DEFAULT_URL, DEPLOYMENT, ContainerCommand, fill, gateway_server, parse_env
 from conformance.runs.container.ready import OUTPUT_LINES, wait_ready
@@ -81,6 +82,7 @@ def run_container_suite(
     levels: Sequence[str] = (),
     strict: bool = False,
     expected_failures: str | Path | None = None,
+    allow_stale: bool = False,
     json_path: str | Path | None = None,
     on_check_finished: Callable[[CheckRecord], None] | None = None,
     on_ready: Callable[[ContainerConfig], Any] | None = None,
@@ -105,7 +107,10 @@ def run_container_suite(
             f"with the URL {fixed_webhook_url('http://127.0.0.1:PORT')}, or let the suite start it with "
             "--container-cmd ({sink_url} is filled in)")
     selection = Selection.make(select, levels, kind="container")
-    expected = load_expected_failures(expected_failures) if expected_failures else {}
+    expected = as_expected(None)
+    if expected_failures:
+        expected = load_expected_failures(expected_failures, allow_stale=allow_stale).validate(
+            kind="container", checks=[check.name for check in all_checks("container")])
     with contextlib.ExitStack() as stack:
         config = _with_sink(config, stack, sink_host, sink_port, sink_url)
         process = _launch_container(command, config, stack)

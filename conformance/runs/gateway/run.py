@@ -65,6 +65,7 @@ def pytest_args(
     levels: Sequence[str] = (),
     strict: bool = False,
     expected_failures: str | Path | None = None,
+    allow_stale: bool = False,
     json_path: str | Path | None = None,
     preflight_done: bool = True,
     pytest_output: bool = False,
@@ -92,6 +93,8 @@ def pytest_args(
         args.append("--conformance-strict")
     if expected_failures:
         args += ["--conformance-expected-failures", str(expected_failures)]
+    if allow_stale:
+        args.append("--conformance-allow-stale")
     if json_path:
         args += ["--conformance-json", str(json_path)]
     if config.seed is not None:
@@ -135,6 +138,7 @@ def run_suite(
     levels: Sequence[str] = (),
     strict: bool = False,
     expected_failures: str | Path | dict[str, str] | None = None,
+    allow_stale: bool = False,
     json_path: str | Path | None = None,
     seed: int | None = None,
     examples: int | None = None,
@@ -163,7 +167,9 @@ def run_suite(
         xfail_file.close()
         expected_failures = xfail_file.name
     elif expected_failures is not None:
-        load_expected_failures(expected_failures)
+        from conformance.checks import all_checks
+
+        load_expected_failures(expected_failures).validate(kind="gateway", checks=[c.name for c in all_checks()])
     headers = tuple(headers)
     done = t_done if t_done is not None else delay + 5.0
     try:
@@ -180,7 +186,8 @@ def run_suite(
             config = replace(config, journal_since=positions.journal, sink_since=positions.sink)
             listener = Listener(on_check_finished)
             args = pytest_args(target, config, select=select, levels=levels, strict=strict,
-                               expected_failures=expected_failures, json_path=json_path, pytest_output=pytest_output)
+                               expected_failures=expected_failures, allow_stale=allow_stale, json_path=json_path,
+                               pytest_output=pytest_output)
             code = pytest.main(args, plugins=[listener])
     finally:
         if xfail_file is not None:

@@ -174,12 +174,17 @@ def on_test_stopping(environment: Any, **_: Any) -> None:
     if state.role is not Role.MASTER:
         return
     runner = environment.runner
-    state.expected_workers = {c.id for c in runner.clients.all if c.state != STATE_MISSING}
-    if not state.expected_workers:
-        return
-    if not set(state.worker_tallies) >= state.expected_workers:
+    # every worker that took part, missing ones included: one that died mid-run sent requests no tally
+    # accounts for, so the run cannot be judged without it (exit 2), never blamed on the gateway
+    state.expected_workers = {c.id for c in runner.clients.all}
+    alive = _alive_workers(runner)
+    if alive and not set(state.worker_tallies) >= alive:
         runner.send_message(FLUSH_MESSAGE, None)
         _tallies_in.wait(timeout=(environment.stop_timeout or 0) + LEDGER_WAIT)
+
+
+def _alive_workers(runner: Any) -> set[str]:
+    return {c.id for c in runner.clients.all if c.state != STATE_MISSING}
 
 
 def _on_flush(environment: Any, msg: Any, **_: Any) -> None:
@@ -193,8 +198,8 @@ def _on_flush(environment: Any, msg: Any, **_: Any) -> None:
 def _on_tally(environment: Any, msg: Any, **_: Any) -> None:
     state = run_state(environment)
     state.worker_tallies[msg.node_id] = Tally.from_wire(msg.data, received_at=time.time())
-    if state.expected_workers and set(state.worker_tallies) >= state.expected_workers:
-        _tallies_in.set()
+    if state.expected_workers and set(state.worker_tallies) >= _alive_workers(environment.runner):
+        _tallies_in.set()  # a missing worker's tally will not come: waiting for it only delays the verdict
 
 
 def _send_tally(environment: Any) -> None:
