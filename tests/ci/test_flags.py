@@ -137,6 +137,9 @@ def test_run_flags(flag: str, gateways: dict[str, str], mock_url: str, tmp_path:
 
 
 # name -> (container, args, env, exit code, what the flag did)
+#: the mock container as a fire-and-forget container: it acks respond-async and calls the URL in this header
+SINK_STYLE = ["--supports", "fire-and-forget", "--webhook-header", "X-Mock-Webhook-Url", "-H", "X-Mock-Async: ack"]
+
 CONTAINER_FLAGS: dict[str, tuple[str, list[str], dict[str, str], int, Check]] = {
     "CT-SYNC-01 fails on a container that answers only respond-async": (
         "async-only", ["--health-path", "/ready"], {}, 1,
@@ -158,10 +161,13 @@ CONTAINER_FLAGS: dict[str, tuple[str, list[str], dict[str, str], int, Check]] = 
     "CONFORMANCE_CT_REQUEST_TIMEOUT": ("async-only", ["-k", "CT-SYNC-01", "--health-path", "/ready", "--path", "/slow"],
                                        {"CONFORMANCE_CT_REQUEST_TIMEOUT": "0.3"}, 1,
                                        lambda d, o: "ReadTimeout" in reason(d, "CT-SYNC-01")),
-    "--sink-host, --sink-port": ("mock", ["-k", "CT-SYNC-01", "--sink-host", "127.0.0.1", "--sink-port", "{port}"], {}, 0,
-                                 lambda d, o: "webhook sink http://127.0.0.1:{port}" in o.text),
-    "CONFORMANCE_CT_SINK_PORT": ("mock", ["-k", "CT-SYNC-01"], {"CONFORMANCE_CT_SINK_PORT": "{port}"}, 0,
-                                 lambda d, o: "webhook sink http://127.0.0.1:{port}" in o.text),
+    "--sink-host, --sink-port": ("mock", ["-k", "CT-ASYNC-01", *SINK_STYLE, "--sink-host", "127.0.0.1",
+                                          "--sink-port", "{port}"], {}, 0,
+                                 lambda d, o: "under http://127.0.0.1:{port}/_mock/webhooks/" in o.text
+                                 and d["requirements"][0]["outcome"] == "passed"),
+    "CONFORMANCE_CT_SINK_PORT": ("mock", ["-k", "CT-ASYNC-01", *SINK_STYLE], {"CONFORMANCE_CT_SINK_PORT": "{port}"}, 0,
+                                 lambda d, o: "under http://127.0.0.1:{port}/_mock/webhooks/" in o.text
+                                 and d["requirements"][0]["outcome"] == "passed"),
     "--level": ("mock", ["--level", "should"], {}, 0,
                 lambda d, o: [r["id"] for r in d["requirements"]] == ["CT-ROBUST-01"]),
     "--expected-failures": ("async-only", ["-k", "CT-SYNC-01", "--health-path", "/ready", "--expected-failures",
