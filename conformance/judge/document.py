@@ -25,10 +25,10 @@ from conformance.judge.model import (
     Summary,
     TargetInfo,
 )
-from conformance.http.redact import scrub, secret_values
+from conformance.http.redact import Secrets, scrub, secret_values
 from conformance.judge.selection import Selection
 
-__all__ = ["build_document", "exit_code_of"]
+__all__ = ["build_document", "exit_code_of", "run_secrets"]
 
 #: gateway_forms key -> (requirement, data key) where a check records it
 FORMS = {"status_encoding": ("GW-STATUS-01", "status_encoding"), "failure_visibility": ("GW-RESULT-02", "failure_visibility")}
@@ -87,6 +87,13 @@ def _requirement(rid: str, records: list[CheckRecord], expected: dict[str, str])
     return result
 
 
+def run_secrets(config: SuiteConfig) -> Secrets:
+    """What a run knows to be secret: its -H values and what its URLs carry (userinfo, credential query values)."""
+    # a container run's config (ContainerConfig) names its target `url`
+    urls = [getattr(config, name, None) for name in ("gateway", "other_gateway", "container_url", "url")]
+    return secret_values(config.headers, urls)
+
+
 def exit_code_of(requirements: list[RequirementResult], strict: bool) -> int:
     for result in requirements:
         if result.counts_against and (result.level == "MUST" or (strict and result.level == "SHOULD")):
@@ -143,4 +150,4 @@ def build_document(
         checks=records,
     )
     # the -H values are redacted by name where they were sent; this catches them echoed in bodies and messages
-    return scrub(document, secret_values(config.headers))
+    return scrub(document, run_secrets(config))
