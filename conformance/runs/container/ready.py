@@ -44,7 +44,7 @@ def wait_ready(config: ContainerConfig) -> Readiness:
     last, answered = "no answer", False
     started = time.monotonic()
     deadline = started + config.ready_timeout
-    with httpx.Client(follow_redirects=False) as client:
+    with httpx.Client(follow_redirects=False, trust_env=False) as client:  # no proxy of the environment
         while True:
             remaining = deadline - time.monotonic()
             try:
