@@ -32,11 +32,15 @@ def _shown(char: str) -> str:
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
 
 
-def terminal_safe(text: object, *, keep_newlines: bool = False) -> str:
-    """`text` with every character that would act on a terminal instead of showing (ESC above all) escaped."""
-    kept = "\n" if keep_newlines else ""
+def terminal_safe(text: object, *, keep_newlines: bool = False, keep: str = "") -> str:
+    """`text` with every character that would act on a terminal instead of showing (ESC above all) escaped.
+
+    `keep`: characters let through as they are (`keep_newlines`: "\\n").
+    """
+    kept = keep + ("\n" if keep_newlines else "")
     return "".join(_shown(char) if unicodedata.category(char) in _UNSEEN and char not in kept else char
                    for char in str(text))
+
 
 STYLE = {
     Outcome.PASSED: "green",

@@ -1,4 +1,4 @@
-"""Item 4 of issue #14: the gateway's text reaches the terminal as text, never as escape sequences.
+"""Item 4 of issue #14: the gateway's text reaches the terminal (and the report files) as text, never as escapes.
 
 tests/hostile/text_gateway.py answers its status route with an OSC 52
 clipboard write, a clear screen, a green "ALL REQUIREMENTS PASSED", a
@@ -41,13 +41,19 @@ def test_terminal_safe_shows_what_it_does_not_send() -> None:
 
 def test_the_command_line_shows_a_hostile_gateways_text_as_text(tmp_path: Path) -> None:
     """`conformance run -v`: pytest's per-check lines, the table, the details, the reproduction."""
-    report = tmp_path / "run.json"
+    report, page, junit = tmp_path / "run.json", tmp_path / "report.html", tmp_path / "junit.xml"
     result = CliRunner().invoke(main, ["run", "--gateway-cmd", gateway_cmd("tests.hostile.text_gateway:Gateway", other=False),
-                                       "-k", "GW-STATUS-01", "--json", str(report), "-v"])
+                                       "-k", "GW-STATUS-01", "--json", str(report), "--html", str(page),
+                                       "--junit-xml", str(junit), "-v"])
     assert result.exit_code == 1, result.output
     assert "ALL REQUIREMENTS PASSED" in result.output  # the gateway's text is shown...
     assert not unseen(result.output), result.output  # ...as text
     assert "\\u001b]52" in report.read_text(encoding="utf-8")  # the JSON document keeps what the gateway sent
+    # the files a reader may print in a terminal (or a browser shows, where a right-to-left override lies)
+    for path in (page, junit):
+        text = path.read_text(encoding="utf-8")
+        assert "ALL REQUIREMENTS PASSED" in text
+        assert not unseen(text.replace("\t", " ")), (path.name, unseen(text))
 
 
 def test_a_colour_terminal_shows_a_hostile_gateways_text_as_text() -> None:
