@@ -16,7 +16,10 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from conformance.cli import main
+from conformance.http.origins import OriginPolicy
 from conformance.runs.gateway.run import run_suite
 from conformance.runs.launcher import ManagedServer, python_command
 from tests.hostile.capture import Capture, capture_server
@@ -101,3 +104,23 @@ def test_the_load_run_keeps_its_headers_on_the_gateways_origin(allow: bool, mock
     else:
         assert capture.requests == [], capture.requests
         assert load["outcome"] == "failed" and "--allow-origin" in json.dumps(load), text[-3000:]
+
+
+@pytest.mark.parametrize(("entry", "url", "follows"), [
+    ("127.0.0.1", "http://127.0.0.1:9999/s", True),  # a host alone: any port, any scheme
+    ("127.0.0.1:8081", "http://127.0.0.1:8081/s", True),
+    ("127.0.0.1:8081", "http://127.0.0.1:8082/s", False),  # another port is another origin
+    ("https://gw.example", "https://GW.example:443/s", True),
+    ("https://gw.example", "http://gw.example/s", False),  # and so is another scheme
+    ("[::1]:8080", "http://[::1]:8080/s", True),
+])
+def test_allow_origin_entries(entry: str, url: str, follows: bool) -> None:
+    policy = OriginPolicy.of(["http://127.0.0.1:8080/mock"], [entry])
+    assert policy.may_follow(url) is follows
+    assert not policy.is_own(url)  # allowed is never "own": the run's headers stay home
+
+
+@pytest.mark.parametrize("entry", ["", "http://gw.example/path", "user@gw.example", "gw.example:99999", "ftp://gw"])
+def test_a_bad_allow_origin_is_a_usage_error_naming_the_flag(entry: str) -> None:
+    result = CliRunner().invoke(main, ["run", "--allow-origin", entry])
+    assert result.exit_code == 2 and "--allow-origin" in result.output, result.output
