@@ -99,3 +99,33 @@ def test_the_run_did_carry_the_secrets_where_they_were_redacted(reports: dict[st
 def test_each_form_alone_is_redacted(text: str) -> None:
     secrets = Secrets.of([KEY, SHORT])
     assert not leaks(scrub([text], secrets)[0])
+
+
+def test_userinfo_never_travels_in_host_and_its_url_is_recorded_without_it() -> None:
+    """A `user:pass@` in the gateway URL becomes Basic credentials; Host names the host alone, on every send path."""
+    import asyncio
+
+    from conformance.checks.client import GatewayClient
+    from conformance.http.origins import OriginPolicy
+    from conformance.http.recording import Recorder, Transcript, recording_client
+    from conformance.http.wire import WireTransport
+    from tests.hostile.capture import capture_server
+
+    async def send(base: str) -> Transcript:
+        transcript = Transcript("c", Recorder())
+        async with WireTransport() as wire:
+            http = recording_client(wire, transcript, "gateway", timeout=5.0)
+            client = GatewayClient(http, base=base, timeout=5.0, policy=OriginPolicy.of([base]))
+            await client.request("GET", client.url("/plain"))
+            await client.raw("GET", client.url("/raw"), headers=[], raw_headers=[("Prefer", b" respond-async ")])
+        return transcript
+
+    with capture_server() as capture:
+        base = capture.url.replace("http://", f"http://{USERINFO}@") + "/mock"
+        transcript = asyncio.run(send(base))
+    host = capture.host_port
+    assert [seen.header("Host") for seen in capture.requests] == [[host], [host]]
+    assert capture.requests[0].header("Authorization") == [
+        "Basic " + base64.b64encode(USERINFO.encode()).decode()]  # the credentials, as credentials
+    assert all(PASSWORD not in record.request.url and "alice" not in record.request.url
+               for record in transcript.exchanges)
