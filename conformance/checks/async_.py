@@ -18,6 +18,7 @@ from conformance.checks.flows import (
     prefer_names,
     request_mismatches,
     require_slow_container,
+    route_refusals,
     send,
     seq,
     wait_completed,
@@ -62,6 +63,10 @@ async def submission_accepted(ctx: CheckContext) -> None:
             value = document.get(name)
             expect(isinstance(value, str) and value, f"the accept document's {name} is not a non-empty string",
                    expected=f"{name}: a non-empty string", actual=f"{name}: {value!r}")
+        refusals = route_refusals(ctx, sent.url, document)
+        expect(not refusals, f"the accept document names a route the suite will not follow: {'; '.join(refusals)}",
+               expected="StatusPath and ResultPath on the gateway's origin, or on an origin allowed with --allow-origin",
+               actual="; ".join(f"{name}: {document.get(name)!r}" for name in ("StatusPath", "ResultPath")))
 
     def field(name: str) -> str:
         value = (document or {}).get(name)

@@ -2,10 +2,15 @@
 
 Every request goes through a recording client (conformance.http.recording),
 so this class only shapes requests: the extra headers of the run (e.g.
-Authorization) on every request unless the check sets its own, the URL
-below the base, the per-request timeout. A request that gets no answer
-raises `NoAnswer`, a `Failure`: a gateway that does not answer fails
-the requirement being judged.
+Authorization) on every request to the gateway's own origin unless the
+check sets its own, the URL below the base, the per-request timeout. A
+request that gets no answer raises `NoAnswer`, a `Failure`: a gateway that
+does not answer fails the requirement being judged.
+
+The gateway chooses some URLs itself (StatusPath, ResultPath); with an
+`OriginPolicy` the client sends the run's headers only to the gateway's
+origins, requests another origin only when the user allowed it (without
+those headers), and refuses anything else before it goes out (`ForeignOrigin`).
 """
 
 from __future__ import annotations
@@ -16,11 +21,12 @@ from urllib.parse import quote
 
 import httpx
 
+from conformance.http.origins import OriginPolicy
 from conformance.http.recording import CHUNKS, PURPOSE, RECORDS, describe_error, record_of
 from conformance.http.wire import RAW_HEADERS
-from conformance.judge.verdicts import Failure
+from conformance.judge.verdicts import Blocked, Failure
 
-__all__ = ["GatewayClient", "NoAnswer", "StreamedResponse", "HeaderList"]
+__all__ = ["GatewayClient", "NoAnswer", "ForeignOrigin", "StreamedResponse", "HeaderList"]
 
 HeaderList = Sequence[tuple[str, str]]
 
@@ -32,6 +38,10 @@ IDEMPOTENT = frozenset({"GET", "HEAD"})
 
 class NoAnswer(Failure):
     """The gateway did not answer a request (connection refused, reset, timeout...)."""
+
+
+class ForeignOrigin(Blocked):
+    """A URL the gateway named lies on an origin the run may not reach (judged by GW-ASYNC-02)."""
 
 
 @dataclass
@@ -46,12 +56,18 @@ class GatewayClient:
     """Requests to one gateway deployment (or one container), recorded in the check's transcript."""
 
     def __init__(self, http: httpx.AsyncClient, *, base: str, extra_headers: HeaderList = (), timeout: float,
-                 target: str = "gateway") -> None:
+                 target: str = "gateway", policy: OriginPolicy | None = None) -> None:
         self._http = http
         self.base = base.rstrip("/")
         self.extra_headers = list(extra_headers)
         self.timeout = timeout
         self.target = target
+        #: None: every request goes to the one target the user named (a container run)
+        self.policy = policy
+
+    def refusal(self, url: str, field: str = "the URL") -> str | None:
+        """Why `url` would not be requested (another origin, not allowed), or None."""
+        return self.policy.refusal(url, field) if self.policy is not None else None
 
     def url(self, path: str, query: Sequence[tuple[str, str]] = ()) -> str:
         """`{base}/{path}?query`, the query encoded once, in order."""
@@ -60,14 +76,28 @@ class GatewayClient:
             url += "?" + "&".join(f"{quote(k, safe='')}={quote(v, safe='')}" for k, v in query)
         return url
 
-    def _headers(self, headers: HeaderList | Mapping[str, str] | None) -> list[tuple[str, str]]:
+    def _headers(self, headers: HeaderList | Mapping[str, str] | None, url: str) -> list[tuple[str, str]]:
+        """The check's own headers, and the run's where `url` is the gateway's own origin.
+
+        Refuses (`ForeignOrigin`) a URL the policy does not let the run reach, before anything is sent.
+        """
         own = list(headers.items()) if isinstance(headers, Mapping) else list(headers or ())
+        if self.policy is not None:
+            try:
+                url = str(httpx.URL(url))  # the origin judged is the one httpx will connect to
+            except httpx.InvalidURL:
+                pass  # building the request reports it
+            refusal = self.policy.refusal(url, "the URL")
+            if refusal is not None:
+                raise ForeignOrigin(f"not requested: {refusal} (judged by GW-ASYNC-02)")
+            if not self.policy.is_own(url):
+                return own
         names = {name.lower() for name, _ in own}
         return own + [(name, value) for name, value in self.extra_headers if name.lower() not in names]
 
     def _build(self, method: str, url: str, headers: HeaderList | Mapping[str, str] | None, content: bytes,
                purpose: str | None, timeout: float | None, **extensions: object) -> httpx.Request:
-        request = self._http.build_request(method, url, headers=self._headers(headers), content=content,
+        request = self._http.build_request(method, url, headers=self._headers(headers, url), content=content,
                                            timeout=timeout or self.timeout)
         request.extensions.update({PURPOSE: purpose, RECORDS: [], **extensions})
         return request
@@ -120,7 +150,7 @@ class GatewayClient:
     async def raw(self, method: str, url: str, *, headers: HeaderList, raw_headers: Sequence[tuple[str, bytes]] = (),
                   content: bytes = b"", purpose: str | None = None) -> httpx.Response:
         """Send a request whose `raw_headers` go on the wire exactly as given (conformance.http.wire)."""
-        request = httpx.Request(method, url, headers=self._headers(headers), content=content,
+        request = httpx.Request(method, url, headers=self._headers(headers, url), content=content,
                                 extensions={"timeout": httpx.Timeout(self.timeout).as_dict(), PURPOSE: purpose,
                                             RECORDS: [], RAW_HEADERS: list(raw_headers)})
         return await self._send(request, retry=False)

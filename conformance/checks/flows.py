@@ -31,6 +31,7 @@ __all__ = [
     "mock_query",
     "send",
     "accepted",
+    "route_refusals",
     "submit_async",
     "read_status",
     "get_status",
@@ -162,12 +163,32 @@ class Accepted:
         return self.sent.response
 
 
+def route_refusals(ctx: CheckContext, sent_url: str, document: Any) -> list[str]:
+    """Why the StatusPath or ResultPath of an accept document will not be followed (conformance.http.origins).
+
+    An absolute URL on another origin than the gateway's is followed only
+    when the user allows it (`--allow-origin`), and never with the run's
+    headers: the gateway picks these URLs, and a hostile one would
+    otherwise receive the credentials (judged under GW-ASYNC-02: the accept
+    document names routes the client cannot safely use).
+    """
+    problems = []
+    for name in ("StatusPath", "ResultPath"):
+        value = document.get(name) if isinstance(document, dict) else None
+        if isinstance(value, str) and value:
+            problem = ctx.gateway.refusal(urljoin(sent_url, value), name)
+            if problem:
+                problems.append(problem)
+    return problems
+
+
 def accepted(ctx: CheckContext, sent: Sent) -> Accepted:
     """The accept document of a respond-async submission; Blocked when there is none.
 
     StatusPath and ResultPath are URI references resolved against the URL
     of the accepted request (RFC 3986), so absolute paths, relative paths
-    and absolute URLs all work.
+    and absolute URLs all work; one on another origin only when the user
+    allows it (`route_refusals`).
     """
     response = sent.response
     where = "the respond-async submission"
@@ -183,6 +204,9 @@ def accepted(ctx: CheckContext, sent: Sent) -> Accepted:
         if not isinstance(value, str) or not value:
             raise Blocked(f"{where}'s 202 body has no usable {name} (judged by GW-ASYNC-02)")
         fields[name] = value
+    refusals = route_refusals(ctx, sent.url, document)
+    if refusals:
+        raise Blocked(f"{where}'s routes are not followed: {refusals[0]} (judged by GW-ASYNC-02)")
     return Accepted(
         sent=sent,
         id=fields["Id"],

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import click
 
+from conformance.cli.options import allow_origin_option
 from conformance.runs.launcher import ManagedServer, ServerStartError, python_command
 from conformance.runs.load.settings import DEFAULT_MIX, SettingsError, is_loopback_url, parse_header, parse_mix
 
@@ -75,7 +76,7 @@ def locust_argv(*, gateway: str | None, container_urls: Sequence[str], users: in
                 html_path: str | None, strict: bool, allow_remote: bool, webhook_base: str | None,
                 role: str, master_host: str, master_port: int, master_bind_host: str, expect_workers: int,
                 workers_wait: int, stop_timeout: float, verbose: bool, target_mode: str,
-                extra: Sequence[str] = ()) -> list[str]:
+                extra: Sequence[str] = (), allow_origins: Sequence[str] = ()) -> list[str]:
     """The Locust command line for one process of the run (role: local, master or worker)."""
     argv = [sys.executable, "-m", "locust", "-f", LOCUSTFILE]
     if not verbose:
@@ -105,6 +106,8 @@ def locust_argv(*, gateway: str | None, container_urls: Sequence[str], users: in
     ]
     for header in headers:
         argv += ["--conformance-header", header]
+    for entry in allow_origins:
+        argv += ["--conformance-allow-origin", entry]
     if json_path:
         argv += ["--conformance-json", json_path]
     if webhook_base:
@@ -183,6 +186,7 @@ def _run(argv: list[str]) -> int:
 @click.option("--path", default="/infer", envvar=_env("LOAD_PATH"), help="Path under the inference base.")
 @click.option("--header", "-H", "headers", multiple=True, envvar=_env("HEADER"), metavar="'NAME: VALUE'",
               help="Header sent on every gateway request, e.g. 'Authorization: Bearer KEY' (repeatable).")
+@allow_origin_option(_env)
 @click.option("--max-submissions", default=200_000, type=click.IntRange(1), envvar=_env("LOAD_MAX_SUBMISSIONS"),
               help="Submissions one load process makes at most (then its users stop).")
 @click.option("--json", "json_path", type=click.Path(dir_okay=False), envvar=_env("JSON"),
@@ -207,7 +211,7 @@ def _run(argv: list[str]) -> int:
 @click.option("--verbose", "-v", is_flag=True, help="Show Locust's periodic stats and logs.")
 @click.argument("locust_args", nargs=-1, type=click.UNPROCESSED)
 def load(gateway, container_urls, users, spawn_rate, duration, mix, delay, t_accept, t_done, path, headers,  # type: ignore[no-untyped-def]
-         max_submissions, json_path, csv_prefix, html_path, strict, allow_remote, webhook_base, role, master_host,
+         allow_origins, max_submissions, json_path, csv_prefix, html_path, strict, allow_remote, webhook_base, role, master_host,
          master_port, master_bind_host, expect_workers, workers_wait, verbose, locust_args) -> None:
     """Load and soak conformance on Locust: GW-LOAD-01, GW-RESULT-05, GW-PROXY-05, GW-LOAD-02.
 
@@ -273,7 +277,7 @@ def load(gateway, container_urls, users, spawn_rate, duration, mix, delay, t_acc
             master_host=master_host, master_port=master_port, master_bind_host=master_bind_host,
             expect_workers=expect_workers, workers_wait=workers_wait,
             stop_timeout=delay + t_accept + 1.0, verbose=verbose,
-            target_mode="reference" if servers else "url", extra=locust_args,
+            target_mode="reference" if servers else "url", extra=locust_args, allow_origins=allow_origins,
         )
         code = _run(argv)
     finally:

@@ -14,10 +14,12 @@ from typing import Any, NoReturn
 
 import click
 
+from conformance.http.origins import OriginError, parse_allowed
 from conformance.judge.config import parse_header
 
-__all__ = ["EXIT_USAGE", "UsageExit", "HeaderType", "env_prefix", "header_option", "selection_options",
-           "report_options", "gate_options", "GateOptions", "gate_options_of", "verbose_option", "finish", "version_line"]
+__all__ = ["EXIT_USAGE", "UsageExit", "HeaderType", "OriginType", "env_prefix", "header_option", "allow_origin_option",
+           "selection_options", "report_options", "gate_options", "GateOptions", "gate_options_of", "verbose_option",
+           "finish", "version_line"]
 
 EXIT_USAGE = 2
 
@@ -44,6 +46,18 @@ class HeaderType(click.ParamType):
             self.fail(str(exc), param, ctx)
 
 
+class OriginType(click.ParamType):
+    """`HOST`, `HOST:PORT` or `SCHEME://HOST[:PORT]`; in the environment separated by spaces."""
+
+    name = "origin"
+
+    def convert(self, value, param, ctx):  # type: ignore[no-untyped-def]
+        try:
+            return str(parse_allowed(value))
+        except OriginError as exc:
+            self.fail(str(exc), param, ctx)
+
+
 def env_prefix(prefix: str) -> Env:
     """`env_prefix("CONFORMANCE_CT_")("JSON")` -> `CONFORMANCE_CT_JSON`."""
     return lambda name: f"{prefix}{name}"
@@ -63,6 +77,15 @@ def header_option(env: Env, target: str = "gateway") -> Decorator:
         "-H", "--header", "headers", multiple=True, type=HeaderType(), envvar=env("HEADER"), metavar="'NAME: VALUE'",
         help=f"Extra header on every {target} request, e.g. 'Authorization: Bearer KEY' (repeatable; in the "
         "environment one per line). Their values are redacted in reports.")
+
+
+def allow_origin_option(env: Env) -> Decorator:
+    return click.option(
+        "--allow-origin", "allow_origins", multiple=True, type=OriginType(), envvar=env("ALLOW_ORIGIN"), metavar="HOST",
+        help="Follow a StatusPath or ResultPath that leads to this other origin: HOST (any port), HOST:PORT or "
+        "SCHEME://HOST[:PORT] (repeatable; in the environment separated by spaces). It is followed WITHOUT the -H "
+        "headers, which go only to the gateway's own origin (and --other-gateway's). Without it such a route is "
+        "not requested at all and counts as a failure (GW-ASYNC-02; in a load run, of that submission).")
 
 
 def selection_options(env: Env, example: str = "-k GW-ASYNC -k GW-STATUS-0") -> Decorator:

@@ -10,6 +10,7 @@ from conformance.cli.options import (
     EXIT_USAGE,
     UsageExit,
     env_prefix,
+    allow_origin_option,
     finish,
     gate_options,
     gate_options_of,
@@ -34,10 +35,13 @@ _env = env_prefix("CONFORMANCE_")
               help="The mock container (mock-container) the gateway's deployment is routed to.")
 @click.option("--gateway-cmd", envvar=_env("GATEWAY_CMD"), metavar="CMD",
               help="Start this gateway command ({port} and {container_url} are filled in) after starting a mock "
-              "container, run against it, stop both.")
+              "container, run against it, stop both. It is no shell command: the text is filled in with Python's "
+              "str.format (write {{ and }} for braces) and split into arguments with shlex.split, then run "
+              "directly, so pipes, redirections, variables and && do not work; wrap them in `sh -c '...'` yourself.")
 @click.option("--other-gateway", envvar=_env("OTHER_GATEWAY"), metavar="URL",
               help="Inference base of a second deployment routed to the same mock (enables GW-SEC-01).")
 @header_option(_env)
+@allow_origin_option(_env)
 @click.option("--delay", type=click.FloatRange(min=0), default=DEFAULT_DELAY, envvar=_env("DELAY"), metavar="D",
               help="D: seconds the mock container takes in the slow cases.")
 @click.option("--t-accept", type=click.FloatRange(min=0, min_open=True), default=DEFAULT_T_ACCEPT, envvar=_env("T_ACCEPT"),
@@ -65,7 +69,7 @@ _env = env_prefix("CONFORMANCE_")
 @click.option("--hypothesis-db", type=click.Path(file_okay=False), default=None, envvar=_env("HYPOTHESIS_DB"),
               metavar="DIR", help="Where --explore keeps hypothesis's example database.  [default: .hypothesis/conformance]")
 @verbose_option(_env)
-def run(gateway, container_url, gateway_cmd, other_gateway, headers, delay, t_accept, t_done, n, request_timeout,  # type: ignore[no-untyped-def]
+def run(gateway, container_url, gateway_cmd, other_gateway, headers, allow_origins, delay, t_accept, t_done, n, request_timeout,  # type: ignore[no-untyped-def]
         parallel, select, levels, strict, expected_failures, json_path, junit_path, html_path, seed, examples, explore,
         hypothesis_db, verbose) -> None:
     """Judge a gateway against every requirement of the contract.
@@ -88,7 +92,10 @@ def run(gateway, container_url, gateway_cmd, other_gateway, headers, delay, t_ac
 
     from conformance.runs.gateway.run import SelectionError, SuiteError, TargetError, run_suite
     from conformance.checks import all_checks
-    from conformance.reports.console import LiveProgress
+    from rich.markup import escape
+
+    from conformance.http.redact import redact_url
+    from conformance.reports.console import LiveProgress, terminal_safe
     from conformance.judge.selection import Selection
 
     console = Console()
@@ -109,8 +116,9 @@ def run(gateway, container_url, gateway_cmd, other_gateway, headers, delay, t_ac
     def announce(target) -> None:  # type: ignore[no-untyped-def]
         where = {"reference": "the reference gateway (started here)", "gateway-cmd": "the gateway command (started here)",
                  "url": "the given gateway"}[target.mode]
-        console.print(f"[bold]conformance[/] {total} checks against {where}: {target.gateway} -> mock {target.container_url}",
-                      highlight=False)
+        # the URLs may carry credentials (userinfo, ?key=) and markup-like brackets
+        shown = terminal_safe(f"{redact_url(target.gateway)} -> mock {redact_url(target.container_url)}")
+        console.print(f"[bold]conformance[/] {total} checks against {where}: {escape(shown)}", highlight=False)
         if progress is not None:
             progress.__enter__()
 
@@ -118,7 +126,7 @@ def run(gateway, container_url, gateway_cmd, other_gateway, headers, delay, t_ac
         try:
             document = run_suite(
                 gateway=gateway, container_url=container_url, gateway_cmd=gateway_cmd, other_gateway=other_gateway,
-                headers=headers, delay=delay, t_accept=t_accept, t_done=t_done, n=n, request_timeout=request_timeout,
+                headers=headers, allow_origins=allow_origins, delay=delay, t_accept=t_accept, t_done=t_done, n=n, request_timeout=request_timeout,
                 parallel=parallel, select=select, levels=[lv.upper() for lv in levels], strict=strict,
                 expected_failures=expected_failures, json_path=json_path, seed=seed, examples=examples,
                 allow_stale=gate_options_of().allow_stale,

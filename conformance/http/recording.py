@@ -38,7 +38,7 @@ from conformance.http.records import (
     RequestRecord,
     ResponseRecord,
 )
-from conformance.http.redact import is_credential_header
+from conformance.http.redact import is_credential_header, redact_url
 
 __all__ = ["Recorder", "Transcript", "RecordingTransport", "recording_client", "current_case", "record_of",
            "describe_error", "PURPOSE", "CHUNKS", "RECORDS"]
@@ -101,7 +101,7 @@ class Transcript:
             target=target,
             started_at=time.time(),
             started=self.recorder.clock(),
-            request=RequestRecord(method, url, self.recorder.headers(headers), BodyRecord.of(body)),
+            request=RequestRecord(method, redact_url(url), self.recorder.headers(headers), BodyRecord.of(body)),
             case=current_case.get(),
             purpose=purpose,
         )

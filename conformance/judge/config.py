@@ -37,8 +37,11 @@ class SuiteConfig:
     container_url: str
     #: inference base of a second deployment routed to the same mock (GW-SEC-01)
     other_gateway: str | None = None
-    #: extra headers sent on every gateway request (e.g. Authorization)
+    #: extra headers sent on every gateway request (e.g. Authorization), to the gateway's own origins only
     headers: tuple[tuple[str, str], ...] = ()
+    #: --allow-origin entries (HOST, HOST:PORT, SCHEME://HOST[:PORT]): other origins a StatusPath or ResultPath
+    #: may lead to, followed without `headers` (conformance.http.origins)
+    allow_origins: tuple[str, ...] = ()
     delay: float = DEFAULT_DELAY
     t_accept: float = DEFAULT_T_ACCEPT
     #: None means the contract's default, D + 5 s

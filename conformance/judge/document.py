@@ -30,10 +30,10 @@ from conformance.judge.model import (
     Summary,
     TargetInfo,
 )
-from conformance.http.redact import scrub, secret_values
+from conformance.http.redact import Secrets, scrub, secret_values
 from conformance.judge.selection import ExpectedFailures, Selection, as_expected
 
-__all__ = ["build_document", "exit_code_of"]
+__all__ = ["build_document", "exit_code_of", "run_secrets"]
 
 #: gateway_forms key -> (requirement, data key) where a check records it
 FORMS = {"status_encoding": ("GW-STATUS-01", "status_encoding"), "failure_visibility": ("GW-RESULT-02", "failure_visibility")}
@@ -116,6 +116,13 @@ def _apply_baseline(result: RequirementResult, records: list[CheckRecord], expec
                                               excused=excused)
 
 
+def run_secrets(config: SuiteConfig) -> Secrets:
+    """What a run knows to be secret: its -H values and what its URLs carry (userinfo, credential query values)."""
+    # a container run's config (ContainerConfig) names its target `url`
+    urls = [getattr(config, name, None) for name in ("gateway", "other_gateway", "container_url", "url")]
+    return secret_values(config.headers, urls)
+
+
 def exit_code_of(requirements: list[RequirementResult], strict: bool, allow_stale: bool = True) -> int:
     for result in requirements:
         if result.counts_against and (result.level == "MUST" or (strict and result.level == "SHOULD")):
@@ -178,4 +185,4 @@ def build_document(
         checks=records,
     )
     # the -H values are redacted by name where they were sent; this catches them echoed in bodies and messages
-    return scrub(document, secret_values(config.headers))
+    return scrub(document, run_secrets(config))

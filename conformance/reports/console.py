@@ -1,9 +1,17 @@
-"""The console report: live progress while checks run, then one table row per requirement."""
+"""The console report: live progress while checks run, then one table row per requirement.
+
+Reasons, URLs and reproductions quote the gateway, whose bytes must not
+drive the reader's terminal: an escape sequence could clear the screen,
+recolour "failed" as a pass, retitle the window or write the clipboard
+(OSC 52). Every text from the run goes through `terminal_safe`, which shows
+control and format characters as escapes (`\x1b`) instead of sending them.
+"""
 
 from __future__ import annotations
 
 import io
 import threading
+import unicodedata
 
 from rich.console import Console
 from rich.markup import escape
@@ -13,7 +21,26 @@ from rich.text import Text
 
 from conformance.judge.model import CheckRecord, Outcome, RequirementResult, ResultDocument
 
-__all__ = ["LiveProgress", "render", "render_text", "counts_line"]
+__all__ = ["LiveProgress", "render", "render_text", "counts_line", "terminal_safe"]
+
+#: shown as escapes: controls (ESC, BEL, CR...), format characters (bidi overrides), line and paragraph separators
+_UNSEEN = ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp")
+
+
+def _shown(char: str) -> str:
+    code = ord(char)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
+
+
+def terminal_safe(text: object, *, keep_newlines: bool = False, keep: str = "") -> str:
+    """`text` with every character that would act on a terminal instead of showing (ESC above all) escaped.
+
+    `keep`: characters let through as they are (`keep_newlines`: "\\n").
+    """
+    kept = keep + ("\n" if keep_newlines else "")
+    return "".join(_shown(char) if unicodedata.category(char) in _UNSEEN and char not in kept else char
+                   for char in str(text))
+
 
 STYLE = {
     Outcome.PASSED: "green",
@@ -80,14 +107,15 @@ def counts_line(document: ResultDocument) -> str:
 
 
 def _table(document: ResultDocument) -> Table:
-    table = Table(title=Text(f"Conformance of {document.target.gateway}"), title_justify="left", expand=True)
+    table = Table(title=Text(terminal_safe(f"Conformance of {document.target.gateway}")), title_justify="left",
+                  expand=True)
     table.add_column("ID", no_wrap=True)
     table.add_column("level", no_wrap=True)
     table.add_column("outcome", no_wrap=True)
     table.add_column("reason", overflow="ellipsis", no_wrap=True, ratio=1)
     for result in document.requirements:
         reason = result.reason or result.observed or ""
-        line = Text(reason.splitlines()[0]) if reason else Text(result.statement, style="dim")
+        line = Text(terminal_safe(reason.splitlines()[0])) if reason else Text(result.statement, style="dim")
         table.add_row(result.id, result.level, _outcome_text(result), line)
     return table
 
@@ -97,29 +125,32 @@ def _details(console: Console, document: ResultDocument, verbose: bool) -> None:
     for result in failed:
         console.print(Text(f"{result.id} ({result.level}) {result.statement}", style="bold"))
         for failure in result.failures[: None if verbose else 3]:
-            console.print(f"  [red]✗[/] {escape(failure.reason)}  [dim]({failure.check})[/]", highlight=False)
+            console.print(f"  [red]✗[/] {escape(terminal_safe(failure.reason))}  [dim]({escape(failure.check)})[/]",
+                          highlight=False)
             if failure.expected is not None:
-                console.print(Text(f"      expected: {failure.expected}"))
+                console.print(Text(terminal_safe(f"      expected: {failure.expected}")))
             if failure.actual is not None:
-                console.print(Text(f"      actual:   {failure.actual}"))
+                console.print(Text(terminal_safe(f"      actual:   {failure.actual}")))
             shown = failure.exchanges if verbose else [e for e in failure.exchanges if e.target != "mock"][:2]
             for exchange in shown:
                 answer = str(exchange.response.status) if exchange.response else (exchange.error or "no answer")
-                console.print(Text(f"      #{exchange.seq} {exchange.request.method} {exchange.request.url} -> {answer}",
-                                   style="dim"))
+                console.print(Text(terminal_safe(f"      #{exchange.seq} {exchange.request.method} {exchange.request.url} "
+                                                 f"-> {answer}"), style="dim"))
         first = result.failures[0] if result.failures else None
         if first is not None and first.reproduction:
             console.print(Text("  reproduce:", style="bold"))
-            console.print(Text("\n".join("    " + line for line in first.reproduction.splitlines())))
+            console.print(Text(terminal_safe("\n".join("    " + line for line in first.reproduction.split("\n")),
+                                             keep_newlines=True)))
     forms = document.summary.gateway_forms
     if forms:
-        console.print("gateway forms: " + ", ".join(f"{k.replace('_', ' ')} = {v}" for k, v in forms.items()))
+        console.print(Text(terminal_safe("gateway forms: " + ", ".join(f"{k.replace('_', ' ')} = {v}"
+                                                                       for k, v in forms.items()))))
     if document.summary.unexpected_passes:
         console.print(f"[yellow]listed as expected failures but passed:[/] {', '.join(document.summary.unexpected_passes)}")
     if verbose:
         for result in document.requirements:
             for note in result.notes:
-                console.print(Text(f"  {result.id}: {note}", style="dim"))
+                console.print(Text(terminal_safe(f"  {result.id}: {note}"), style="dim"))
 
 
 def render(document: ResultDocument, console: Console, *, verbose: bool = False) -> None:

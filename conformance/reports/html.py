@@ -7,7 +7,10 @@ the whole requirement table (filterable by level and outcome); and every
 check with its timelines and HTTP exchanges.
 
 Everything from the run goes through Jinja2's autoescaping: bodies and
-headers come from the gateway under test and are untrusted.
+headers come from the gateway under test and are untrusted. Before that,
+control and format characters are shown as escapes (`_visible`): a
+right-to-left override would make the page say something the bytes do
+not, and an escape sequence would act on a terminal that prints the file.
 """
 
 from __future__ import annotations
@@ -17,8 +20,10 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
 
 from conformance.reports import svg
+from conformance.reports.console import terminal_safe
 from conformance.reports import timeline as timelines
 from conformance.reports.view import CheckView, checks
 
@@ -52,10 +57,20 @@ def body_view(body: dict[str, Any]) -> BodyView:
     return BodyView("text", text)
 
 
+def _visible(value: Any) -> Any:
+    """A text as the page shows it: newlines and tabs kept, every other unseen character escaped.
+
+    Markup (the page's own macros and drawings) is left alone.
+    """
+    if isinstance(value, str) and not isinstance(value, Markup):
+        return terminal_safe(value, keep="\n\t")
+    return value
+
+
 def _environment() -> Environment:
     env = Environment(loader=PackageLoader("conformance.reports", "templates"),
                       autoescape=select_autoescape(default=True, default_for_string=True),
-                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, finalize=_visible)
     env.filters["body"] = body_view
     env.filters["secs"] = _secs
     return env

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from conformance.reports import timeline as timelines
+from conformance.reports.console import terminal_safe
 from conformance.reports.view import CheckView, checks
 
 __all__ = ["render_junit", "write_junit"]
@@ -37,7 +38,8 @@ TIMELINES_SHOWN = 3
 
 
 def _clean(text: Any) -> str:
-    return _NOT_XML.sub(lambda m: f"\\x{ord(m.group()):02x}", str(text))
+    """XML can carry it, and a terminal printing the file shows it: control and format characters as escapes."""
+    return _NOT_XML.sub(lambda m: f"\\x{ord(m.group()):02x}", terminal_safe(text, keep="\n\t"))
 
 
 def _body(body: dict[str, Any]) -> str:

@@ -23,6 +23,7 @@ from conformance.checks.client import GatewayClient
 from conformance.checks.context import CheckContext, Signals
 from conformance.checks.flows import record_container_side
 from conformance.checks.instrument import InstrumentError, MockControl, annotate_mock_entries
+from conformance.http.origins import OriginPolicy
 from conformance.http.recording import Recorder, Transcript, current_case, recording_client
 from conformance.http.wire import WireTransport
 from conformance.judge.config import SuiteConfig
@@ -50,9 +51,13 @@ def gateway_context(
 ) -> CheckContext:
     """What a gateway check holds: the gateway (and a second deployment), the mock container's control API."""
 
+    # the run's headers go to the deployments' origins only; other origins need the user's allowance
+    policy = OriginPolicy.of([config.gateway, config.other_gateway], config.allow_origins)
+
     def gateway(base: str, target: str) -> GatewayClient:
         http = recording_client(target_wire, transcript, target, timeout=config.request_timeout)
-        return GatewayClient(http, base=base, extra_headers=config.headers, timeout=config.request_timeout, target=target)
+        return GatewayClient(http, base=base, extra_headers=config.headers, timeout=config.request_timeout, target=target,
+                             policy=policy)
 
     long_poll = config.t_done + config.request_timeout
     mock_http = recording_client(instrument_wire, transcript, "mock", timeout=long_poll, annotate=annotate_mock_entries)

@@ -117,7 +117,7 @@ class ManagedServer:
         quoting its last output) when the process exits first or `start_timeout` passes."""
         deadline = time.monotonic() + self.start_timeout
         last_error = "no answer yet"
-        with httpx.Client(timeout=1.0) as client:
+        with httpx.Client(timeout=1.0, trust_env=False) as client:  # a proxy of the environment never sees the probe
             while time.monotonic() < deadline:
                 if self._proc is not None and self._proc.poll() is not None:
                     self._fail(f"exited with code {self._proc.returncode} before it was healthy")

@@ -39,7 +39,10 @@ from conformance.judge.config import (
 from conformance.runs.engine import Engine
 from conformance.runs.gateway.preflight import TargetError, preflight
 from conformance.judge.model import CheckRecord, IdVerdict, Outcome, ResultDocument, TargetInfo
-from conformance.judge.document import build_document
+from conformance.judge.document import build_document, run_secrets
+from conformance.http.origins import parse_allowed
+from conformance.http.redact import redact_url, scrub, scrub_text
+from conformance.reports.console import terminal_safe
 from conformance.reports.curl import add_reproductions
 from conformance.judge.selection import ExpectedFailures, Selection, SelectionError, as_expected, load_expected_failures
 
@@ -81,6 +84,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="inference base of a second deployment routed to the same mock (GW-SEC-01)")
     group.addoption("--conformance-header", action="append", default=[], metavar="'NAME: VALUE'",
                     help="extra header on every gateway request (repeatable), e.g. 'Authorization: Bearer KEY'")
+    group.addoption("--conformance-allow-origin", action="append", default=[], metavar="HOST",
+                    help="another origin a StatusPath or ResultPath may lead to: HOST, HOST:PORT or SCHEME://HOST[:PORT] "
+                    "(repeatable); followed without the --conformance-header values")
     group.addoption("--conformance-delay", type=float, default=DEFAULT_DELAY, metavar="D", help="container processing time D (s)")
     group.addoption("--conformance-t-accept", type=float, default=DEFAULT_T_ACCEPT, metavar="S", help="T_accept (s)")
     group.addoption("--conformance-t-done", type=float, default=None, metavar="S", help="T_done (s), default D + 5")
@@ -133,19 +139,21 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError("--container-url is required with --gateway: the URL of the mock container the deployment is routed to")
     try:
         headers = tuple(parse_header(text) for text in option("conformance_header"))
+        allow_origins = tuple(str(parse_allowed(text)) for text in option("conformance_allow_origin"))
         selection = Selection.make(option("conformance_select"), option("conformance_level"))
         expected = as_expected(None)
         if option("conformance_expected_failures"):
             expected = load_expected_failures(option("conformance_expected_failures"),
                                               allow_stale=option("conformance_allow_stale")).validate(
                 kind="gateway", checks=[check.name for check in all_checks()])
-    except (ValueError, SelectionError) as exc:
+    except (ValueError, SelectionError) as exc:  # OriginError is a ValueError
         raise pytest.UsageError(str(exc)) from None
     suite_config = SuiteConfig(
         gateway=gateway,
         container_url=option("container_url"),
         other_gateway=option("other_gateway"),
         headers=headers,
+        allow_origins=allow_origins,
         delay=option("conformance_delay"),
         t_accept=option("conformance_t_accept"),
         t_done_override=option("conformance_t_done"),
@@ -174,8 +182,10 @@ def pytest_report_header(config: pytest.Config) -> list[str] | None:
         return None
     params = ", ".join(f"{k}={v}" for k, v in state.config.parameters().items() if v is not None)
     if state.selection.kind == "container":
-        return [f"conformance: container {state.target.container_url} ({params})"]
-    return [f"conformance: gateway {state.config.gateway} -> mock {state.config.container_url} ({params})"]
+        return [terminal_safe(f"conformance: container {redact_url(state.target.container_url)} ({params})")]
+    # the URLs may carry credentials (userinfo, ?key=): this line goes to the terminal and CI logs
+    return [terminal_safe(f"conformance: gateway {redact_url(state.config.gateway)} -> mock "
+                          f"{redact_url(state.config.container_url)} ({params})")]
 
 
 class ConformanceSuite(pytest.Collector):
@@ -218,16 +228,20 @@ class CheckItem(pytest.Item):
             counts = level == "MUST" or (level == "SHOULD" and state.strict)
             excused = as_expected(state.expected).excuses(verdict.id, self.check.name)
             (blocking if counts and not excused else tolerated).append(verdict)
+        # pytest prints these before the document (and its scrubbing) exists: scrub them here
+        secrets = run_secrets(state.config)
         if blocking:
-            raise CheckFailed(failure_lines(self.record, blocking))
+            raise CheckFailed(scrub(failure_lines(self.record, blocking), secrets))
         if tolerated:
-            pytest.xfail("; ".join(f"{v.id} ({catalogue.get(v.id).level.value}) {v.reason}" for v in tolerated))
+            pytest.xfail(terminal_safe(scrub_text(
+                "; ".join(f"{v.id} ({catalogue.get(v.id).level.value}) {v.reason}" for v in tolerated), secrets)))
         if verdicts and all(v.outcome is Outcome.SKIPPED for v in verdicts):
-            pytest.skip("; ".join(dict.fromkeys(v.reason for v in verdicts)))
+            pytest.skip(terminal_safe(scrub_text("; ".join(dict.fromkeys(v.reason for v in verdicts)), secrets)))
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
         if isinstance(excinfo.value, CheckFailed):
-            return "\n".join(excinfo.value.lines)
+            # the gateway's text reaches pytest's terminal here: its escape sequences must not act on it
+            return terminal_safe("\n".join(excinfo.value.lines), keep_newlines=True)
         if isinstance(excinfo.value, pytest.xfail.Exception):
             # Plain text: pytest's traceback rendering parses source with `ast`
             # while hypothesis may be compiling in the engine thread, which

@@ -37,10 +37,15 @@ ANY_STATUS = tuple(range(100, 600))
 
 @dataclass(frozen=True)
 class Endpoints:
-    """Where the suite finds a running gateway: the inference bases of its two deployments."""
+    """Where the suite finds a running gateway: the inference bases of its two deployments.
+
+    `allow_origins`: other origins its StatusPath and ResultPath lead to, which
+    the suite follows (without the run's headers) only when allowed.
+    """
 
     gateway: str
     other_gateway: str
+    allow_origins: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -77,8 +82,8 @@ def served(argv: list[str], name: str, **kwargs) -> Iterator[ManagedServer]:  # 
         server.stop()
 
 
-def both(server: ManagedServer, prefix: str = "") -> Endpoints:
-    return Endpoints(f"{server.url}{prefix}/mock", f"{server.url}{prefix}/other")
+def both(server: ManagedServer, prefix: str = "", allow_origins: tuple[str, ...] = ()) -> Endpoints:
+    return Endpoints(f"{server.url}{prefix}/mock", f"{server.url}{prefix}/other", allow_origins)
 
 
 @contextmanager
@@ -90,14 +95,20 @@ def starlette_gateway(container_url: str) -> Iterator[Endpoints]:
 
 
 def node_script(script: str, *extra: str, prefix: str = "") -> Callable[[str], AbstractContextManager[Endpoints]]:
-    """A launcher for one of this folder's Node gateways; `extra` flags may hold `{status_port}` (a second free port)."""
+    """A launcher for one of this folder's Node gateways; `extra` flags may hold `{status_port}` (a second free port).
+
+    A gateway given `{status_port}` serves its status and result routes there: another origin (RFC 6454), which
+    the suite is told to allow (`--allow-origin 127.0.0.1:PORT`).
+    """
 
     @contextmanager
     def run(container_url: str) -> Iterator[Endpoints]:
         argv = ["node", str(HERE / script), "--port", "{port}", *deployments(container_url),
                 "--container-timeout", f"{CONTAINER_TIMEOUT:g}", *extra]
-        with served(argv, script, substitutions={"status_port": str(free_port())}) as server:
-            yield both(server, prefix)
+        status_port = str(free_port())
+        allowed = (f"127.0.0.1:{status_port}",) if any("{status_port}" in flag for flag in extra) else ()
+        with served(argv, script, substitutions={"status_port": status_port}) as server:
+            yield both(server, prefix, allowed)
 
     return run
 

@@ -18,7 +18,9 @@
  * The contract lets the suite assume nothing about the layout: it follows
  * StatusPath and ResultPath as URI references (absolute URLs included), so
  * every MUST and SHOULD holds. Only the schema stage, which describes the
- * provider's layout, has nothing to judge here.
+ * provider's layout, has nothing to judge here. The second port is another
+ * origin (RFC 6454): the suite follows it only when told to
+ * (`--allow-origin 127.0.0.1:STATUS_PORT`), and without the run's headers.
  *
  *   node tests/legal/node_split_origin_gateway.js --port 8080 --status-port 8081 \
  *       --deployment mock=http://127.0.0.1:8000

@@ -66,7 +66,7 @@ def test_the_suite_passes_the_independent_legal_gateway(legal: LegalGateway, moc
         pytest.skip(missing)
     with legal.run(mock.url) as endpoints:
         document = run_suite(gateway=endpoints.gateway, container_url=mock.url,
-                             other_gateway=endpoints.other_gateway, strict=False)
+                             other_gateway=endpoints.other_gateway, allow_origins=endpoints.allow_origins, strict=False)
     outcomes = document.outcomes()
     expected = expected_outcomes(legal)
     wrong = {rid for rid in expected if outcomes.get(rid) != expected[rid]}

@@ -12,6 +12,8 @@ import httpx
 import pytest
 
 from conformance.checks.async_ import estimated_bits, sequential
+from conformance.checks.client import GatewayClient
+from conformance.http.origins import OriginPolicy
 from conformance.checks.flows import Sent, accepted, read_status, request_mismatches
 from conformance.checks.load import p99
 from mock_container.client import JournalEntry
@@ -26,7 +28,14 @@ def sent(status: int, document: object, url: str = URL, body: bytes = b"{}", con
     return Sent(response, url, "/v1/infer", query, "POST", body, content_type, 0.01, "c1")
 
 
-CTX = SimpleNamespace(clock=lambda: 1.0)
+def context(*allowed: str) -> SimpleNamespace:
+    """What `accepted` reads of a check's context: the clock, and the gateway client with its origin policy."""
+    policy = OriginPolicy.of(["http://gw.test/api/mock"], allowed)
+    return SimpleNamespace(clock=lambda: 1.0, gateway=GatewayClient(httpx.AsyncClient(), base="http://gw.test/api/mock",
+                                                                     timeout=1.0, policy=policy))
+
+
+CTX = context("other.test")
 
 
 @pytest.mark.parametrize(
@@ -35,12 +44,21 @@ CTX = SimpleNamespace(clock=lambda: 1.0)
         ("/status/mock", "http://gw.test/status/mock"),  # the provider's form
         ("status", "http://gw.test/api/mock/v1/status"),  # relative to the accepted request
         ("../../status/mock", "http://gw.test/api/status/mock"),
-        ("https://other.test/s/mock", "https://other.test/s/mock"),  # absolute URL
+        ("https://other.test/s/mock", "https://other.test/s/mock"),  # absolute URL, on an origin the run allows
     ],
 )
 def test_status_and_result_paths_are_uri_references(status_path: str, resolved: str) -> None:
     acc = accepted(CTX, sent(202, {"Id": "a", "StatusPath": status_path, "ResultPath": "/result/mock", "Extra": 1}))
     assert acc.status_url == resolved and acc.result_url == "http://gw.test/result/mock" and acc.id == "a"
+
+
+@pytest.mark.parametrize("status_path", ["http://169.254.169.254/latest/meta-data/", "https://gw.test/status/mock",
+                                         "http://gw.test:8080/status/mock", "//other.test/s", "file:///etc/passwd"])
+def test_a_route_on_an_origin_the_run_does_not_allow_blocks_naming_the_flag(status_path: str) -> None:
+    """Another host, scheme or port is another origin (RFC 6454): not followed unless allowed, never with -H."""
+    with pytest.raises(Blocked, match=r"GW-ASYNC-02") as caught:
+        accepted(context(), sent(202, {"Id": "a", "StatusPath": status_path, "ResultPath": "/result/mock"}))
+    assert "--allow-origin" in caught.value.reason or "no http(s) URL" in caught.value.reason
 
 
 @pytest.mark.parametrize(

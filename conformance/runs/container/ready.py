@@ -58,7 +58,7 @@ def wait_ready(config: ContainerConfig, process: ManagedServer | None = None) ->
     last, answered = "no answer", False
     started = time.monotonic()
     deadline = started + config.ready_timeout
-    with httpx.Client(follow_redirects=False) as client:
+    with httpx.Client(follow_redirects=False, trust_env=False) as client:  # no proxy of the environment
         while True:
             if process is not None and process.returncode is not None:
                 if not answered:

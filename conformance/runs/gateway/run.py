@@ -22,6 +22,7 @@ from typing import Any
 
 import pytest
 
+from conformance.http.origins import OriginError, parse_allowed
 from conformance.judge.config import DEFAULT_DELAY, DEFAULT_N, DEFAULT_PARALLEL, DEFAULT_REQUEST_TIMEOUT, DEFAULT_T_ACCEPT, SuiteConfig
 from conformance.runs.gateway.preflight import TargetError, preflight
 from conformance.judge.model import CheckRecord, ResultDocument
@@ -85,6 +86,8 @@ def pytest_args(
         args += ["--conformance-gateway-cmd", target.gateway_cmd]
     for name, value in config.headers:
         args += ["--conformance-header", f"{name}: {value}"]
+    for entry in config.allow_origins:
+        args += ["--conformance-allow-origin", entry]
     for prefix in select:
         args += ["--conformance-select", prefix]
     for level in levels:
@@ -128,6 +131,7 @@ def run_suite(
     gateway_cmd: str | None = None,
     other_gateway: str | None = None,
     headers: Iterable[tuple[str, str]] = (),
+    allow_origins: Iterable[str] = (),
     delay: float = DEFAULT_DELAY,
     t_accept: float = DEFAULT_T_ACCEPT,
     t_done: float | None = None,
@@ -154,10 +158,11 @@ def run_suite(
     gateway routed to a running mock); `gateway_cmd` (start the mock, then
     this command with `{port}` and `{container_url}` filled in; `gateway`
     defaults to `http://127.0.0.1:{port}/mock`); or neither (the mock and the
-    reference gateway, deployments `mock` and `other`).
+    reference gateway, deployments `mock` and `other`). `allow_origins`: other
+    origins a StatusPath or ResultPath may lead to (conformance.http.origins).
 
     Raises TargetError (nothing to test at the given place, or not routed to
-    the mock), SelectionError (bad -k/--level/expected-failures), SuiteError.
+    the mock), SelectionError (bad -k/--level/expected-failures/allow_origins), SuiteError.
     """
     Selection.make(select, levels)  # fail fast, before anything starts
     xfail_file = None
@@ -171,6 +176,10 @@ def run_suite(
 
         load_expected_failures(expected_failures).validate(kind="gateway", checks=[c.name for c in all_checks()])
     headers = tuple(headers)
+    try:
+        allowed = tuple(str(parse_allowed(entry)) for entry in allow_origins)
+    except OriginError as exc:
+        raise SelectionError(str(exc)) from None
     done = t_done if t_done is not None else delay + 5.0
     try:
         with start_target(gateway=gateway, container_url=container_url, gateway_cmd=gateway_cmd,
@@ -178,7 +187,8 @@ def run_suite(
             if on_target is not None:
                 on_target(target)
             config = SuiteConfig(gateway=target.gateway, container_url=target.container_url,
-                                 other_gateway=target.other_gateway, headers=headers, delay=delay, t_accept=t_accept,
+                                 other_gateway=target.other_gateway, headers=headers, allow_origins=allowed,
+                                 delay=delay, t_accept=t_accept,
                                  t_done_override=t_done, n=n, request_timeout=request_timeout, parallel=parallel, seed=seed,
                                  examples=examples, explore=explore,
                                  hypothesis_db=str(hypothesis_db) if hypothesis_db else None)

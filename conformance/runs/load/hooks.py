@@ -123,7 +123,7 @@ def on_test_start(environment: Any, **_: Any) -> None:
     state.worker_tallies.clear()
     _tallies_in.clear()
     state.started_at = time.time()
-    state.client = httpx.Client(timeout=10.0)
+    state.client = httpx.Client(timeout=10.0, trust_env=False)  # the run's headers never go through a proxy of the environment
     problem = _unreachable(environment.host, state)
     if problem:
         log.error("conformance load: %s", problem)
@@ -270,7 +270,7 @@ def _judge(environment: Any, state: RunState) -> ResultDocument:
         if not state.worker_tallies:
             raise NotJudged("no worker took part in the run")
         tally = merge(list(state.worker_tallies.values()))
-    settled = settle(tally, state.tail, settings, state.client)
+    settled = settle(tally, state.tail, settings, state.client, gateway=environment.host or "")
     evidence = Evidence(
         tally=tally,
         settings=settings,

@@ -17,7 +17,7 @@ from typing import Any
 from rich.console import Console
 
 from conformance.judge.config import SuiteConfig
-from conformance.reports.console import render_text
+from conformance.reports.console import render_text, terminal_safe
 from conformance.reports.json_report import write_json
 from conformance.judge.model import CheckRecord, IdVerdict, ResultDocument, TargetInfo
 from conformance.judge.document import build_document as build_suite_document
@@ -88,7 +88,7 @@ def console_summary(document: ResultDocument, width: int = 110) -> str:
         console.print(f"  e.g. {example}")
     for line in _numbers(load, latency):
         console.print(line)
-    return render_text(document, width=width) + buffer.getvalue()
+    return render_text(document, width=width) + terminal_safe(buffer.getvalue(), keep_newlines=True)
 
 
 def _numbers(load: dict[str, Any], latency: dict[str, Any]) -> Iterable[str]:

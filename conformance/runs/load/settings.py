@@ -13,6 +13,8 @@ import uuid
 from dataclasses import dataclass, field
 from urllib.parse import quote, urlsplit, urlunsplit
 
+from conformance.http.origins import OriginError, parse_allowed
+
 __all__ = [
     "MODES",
     "DEFAULT_MIX",
@@ -111,8 +113,11 @@ class LoadSettings:
     webhook_base: str | None = None
     #: Seconds to wait after the last expected delivery for late duplicates.
     grace: float = 1.0
-    #: Sent on every gateway request (e.g. `Authorization: Bearer KEY`, as the provider's client does).
+    #: Sent on every gateway request (e.g. `Authorization: Bearer KEY`, as the provider's client does),
+    #: to the gateway's own origin only.
     headers: tuple[tuple[str, str], ...] = ()
+    #: Other origins a StatusPath or ResultPath may lead to, followed without `headers` (conformance.http.origins).
+    allow_origins: tuple[str, ...] = ()
     json_path: str | None = None
     strict: bool = False
 
@@ -168,6 +173,13 @@ def parse_header(text: str) -> tuple[str, str]:
     return name, value.strip()
 
 
+def _allowed(text: str) -> str:
+    try:
+        return str(parse_allowed(text))
+    except OriginError as exc:
+        raise SettingsError(str(exc)) from None
+
+
 # -- Locust command line -------------------------------------------------------------
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -189,6 +201,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--conformance-grace", type=float, default=1.0, help="wait for late duplicates (s)")
     group.add_argument("--conformance-header", action="append", default=[], metavar="'NAME: VALUE'",
                        help="header sent on every gateway request (repeatable)")
+    group.add_argument("--conformance-allow-origin", action="append", default=[], metavar="HOST",
+                       help="another origin a StatusPath or ResultPath may lead to, followed without the headers "
+                       "(repeatable)")
     group.add_argument("--conformance-json", default="", help="write the load verdicts here")
     group.add_argument("--conformance-strict", action="store_true", default=False, help="SHOULD failures fail")
     group.add_argument("--conformance-allow-remote", action="store_true", default=False,
@@ -212,6 +227,7 @@ def from_options(options: argparse.Namespace) -> LoadSettings:
         webhook_base=options.conformance_webhook_base or None,
         grace=options.conformance_grace,
         headers=tuple(parse_header(text) for text in options.conformance_header or ()),
+        allow_origins=tuple(_allowed(text) for text in getattr(options, "conformance_allow_origin", None) or ()),
         json_path=options.conformance_json or None,
         strict=bool(options.conformance_strict),
     )

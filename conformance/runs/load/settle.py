@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import httpx
 
+from conformance.http.origins import OriginPolicy
 from conformance.runs.load.answers import judge_answer
 from conformance.runs.load.follow import POLL_FIRST, Get, pause, follow_async
 from conformance.runs.load.journal import JournalTail, fetch_task, webhook_counts
@@ -41,20 +42,23 @@ class Settled:
     seconds: float
 
 
-def _httpx_get(client: httpx.Client, extra: tuple[tuple[str, str], ...]) -> Get:
+def _httpx_get(client: httpx.Client, extra: tuple[tuple[str, str], ...], policy: OriginPolicy) -> Get:
     def get(url: str, headers: dict[str, str], name: str) -> tuple[int, bytes, str | None]:
+        if not policy.may_follow(url):
+            return 0, b"", "ForeignOrigin"  # the users refuse these before accepting; nothing goes out
+        own = dict(extra) if policy.is_own(url) else {}  # the run's headers go to the gateway's origin only
         try:
-            response = client.get(url, headers={**dict(extra), **headers, "Accept-Encoding": "identity"})
+            response = client.get(url, headers={**own, **headers, "Accept-Encoding": "identity"})
         except httpx.HTTPError as exc:
             return 0, b"", type(exc).__name__
         return response.status_code, response.content, None
     return get
 
 
-def settle_async(tally: Tally, settings: LoadSettings, client: httpx.Client) -> None:
+def settle_async(tally: Tally, settings: LoadSettings, client: httpx.Client, gateway: str = "") -> None:
     """Every accepted respond-async Id the end of the load cut off ends matched, crossed, failed or lost."""
     records = [r for r in tally.records.values() if r.mode == "async" and r.outcome == Fate.ACCEPTED]
-    get = _httpx_get(client, settings.headers)
+    get = _httpx_get(client, settings.headers, OriginPolicy.of([gateway], settings.allow_origins))
     with ThreadPoolExecutor(PARALLEL) as pool:
         list(pool.map(lambda r: follow_async(r, tally, settings, get), records))
 
@@ -106,10 +110,11 @@ def await_deliveries(tally: Tally, tail: JournalTail, settings: LoadSettings) ->
     tail.poll()
 
 
-def settle(tally: Tally, tail: JournalTail, settings: LoadSettings, client: httpx.Client) -> Settled:
+def settle(tally: Tally, tail: JournalTail, settings: LoadSettings, client: httpx.Client, gateway: str = "") -> Settled:
+    """`gateway`: the inference base the users loaded; the run's headers go to its origin only."""
     started = time.monotonic()
     tail.poll()  # count what the load left before the settling adds its own entries to the rings
-    settle_async(tally, settings, client)
+    settle_async(tally, settings, client, gateway)
     forgotten = settle_container_tasks(tally, settings, client)
     await_deliveries(tally, tail, settings)
     proxies = [sha for sha, r in tally.records.items() if r.mode == "proxy" and tail.counts[sha] > 0]

@@ -8,6 +8,12 @@ submission body is unique and recorded by its sha256 in the process's tally
 before it is sent, so the end-of-run judgement can match answers, results
 and the mock container's journal to it. Behaviours for the mock ride in the
 query string, which every mode forwards.
+
+The run's headers (and the Basic credentials of a `user:pass@` in `--host`)
+go only to the gateway's origin: a StatusPath or ResultPath on another
+origin is followed without them when the user allowed it
+(`--allow-origin`), and is otherwise a failure of that submission, never
+requested (conformance.http.origins).
 """
 
 from __future__ import annotations
@@ -15,12 +21,13 @@ from __future__ import annotations
 import random
 import time
 from dataclasses import dataclass
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from locust import constant, task
 from locust.contrib.fasthttp import FastHttpUser
 from locust.exception import StopUser
 
+from conformance.http.origins import OriginPolicy
 from conformance.runs.load.answers import json_object, judge_answer, new_body, task_id_of
 from conformance.runs.load.follow import follow_async
 from conformance.runs.load.tally import Submission
@@ -63,11 +70,20 @@ class GatewayUser(FastHttpUser):
         settings = self.run.settings
         if settings is None:
             raise StopUser()
-        base = self.host.rstrip("/") + settings.path
+        host = _without_userinfo(self.host)
+        base = host.rstrip("/") + settings.path
         self.urls = {mode: f"{base}?{settings.query(mode)}" for mode in MODES}
         self.modes = settings.mix.active()
         self.weights = [settings.mix.weights[mode] for mode in self.modes]
         self.extra_headers = dict(settings.headers)
+        # Locust adds the Basic credentials of a `user:pass@` host to every request, whatever its origin:
+        # they become one of the run's headers instead, sent to the gateway's origin only
+        basic = getattr(self.client, "auth_header", None)
+        if basic:
+            self.client.auth_header = None
+            if not any(name.lower() == "authorization" for name in self.extra_headers):
+                self.extra_headers["Authorization"] = basic
+        self.policy = OriginPolicy.of([host], settings.allow_origins)
 
     @task
     def step(self) -> None:
@@ -82,7 +98,8 @@ class GatewayUser(FastHttpUser):
              body: bytes | None = None, headers: dict[str, str] | None = None) -> Reply:
         """One request; Locust's own stats count it failed when its status is not `expected`."""
         started = time.perf_counter()
-        headers = {**self.extra_headers, **(headers or {})}
+        own = self.policy.is_own(url)
+        headers = {**(self.extra_headers if own else {}), **(headers or {})}
         with self.client.request(method, url, name=name, data=body, headers=headers,
                                  catch_response=True) as response:
             elapsed = time.perf_counter() - started
@@ -129,13 +146,14 @@ class GatewayUser(FastHttpUser):
             return
         self.run.tally.latency("async", reply.elapsed)
         accepted_url = self.urls["async"]
-        self.run.tally.accepted(
-            record,
-            time.time(),
-            inference_id=fields["Id"],
-            status_url=urljoin(accepted_url, fields["StatusPath"]),
-            result_url=urljoin(accepted_url, fields["ResultPath"]),
-        )
+        status_url = urljoin(accepted_url, fields["StatusPath"])
+        result_url = urljoin(accepted_url, fields["ResultPath"])
+        refusal = (self.policy.refusal(status_url, "StatusPath") or self.policy.refusal(result_url, "ResultPath"))
+        if refusal:
+            self.run.tally.failed(record, f"async submit: not followed: {refusal}")
+            return
+        self.run.tally.accepted(record, time.time(), inference_id=fields["Id"], status_url=status_url,
+                                result_url=result_url)
         follow_async(record, self.run.tally, self.run.settings, self.get)
 
     def submit_proxy(self) -> None:
@@ -169,6 +187,12 @@ class GatewayUser(FastHttpUser):
     def get(self, url: str, headers: dict[str, str], name: str) -> tuple[int, bytes, str | None]:
         reply = self.call("GET", url, name, range(200, 300) if name == "async result" else (200,), headers=headers)
         return reply.status, reply.content, reply.transport_error
+
+
+def _without_userinfo(url: str) -> str:
+    """`http://user:pass@host/x` -> `http://host/x` (Locust takes the credentials from its --host itself)."""
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2])) if "@" in parts.netloc else url
 
 
 def _accept_fields(document: dict | None) -> dict[str, str] | None:
