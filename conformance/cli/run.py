@@ -95,7 +95,8 @@ def run(gateway, container_url, gateway_cmd, other_gateway, headers, allow_origi
     from rich.markup import escape
 
     from conformance.http.redact import redact_url
-    from conformance.reports.console import LiveProgress, terminal_safe
+    from conformance.reports.console import LiveProgress
+    from conformance.reports.unseen import terminal_safe
     from conformance.judge.selection import Selection
 
     console = Console()

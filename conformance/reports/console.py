@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import io
 import threading
-import unicodedata
 
 from rich.console import Console
 from rich.markup import escape
@@ -20,27 +19,9 @@ from rich.table import Table
 from rich.text import Text
 
 from conformance.judge.model import CheckRecord, Outcome, RequirementResult, ResultDocument
+from conformance.reports.unseen import terminal_safe
 
 __all__ = ["LiveProgress", "render", "render_text", "counts_line", "terminal_safe"]
-
-#: shown as escapes: controls (ESC, BEL, CR...), format characters (bidi overrides), line and paragraph separators
-_UNSEEN = ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp")
-
-
-def _shown(char: str) -> str:
-    code = ord(char)
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
-
-
-def terminal_safe(text: object, *, keep_newlines: bool = False, keep: str = "") -> str:
-    """`text` with every character that would act on a terminal instead of showing (ESC above all) escaped.
-
-    `keep`: characters let through as they are (`keep_newlines`: "\\n").
-    """
-    kept = keep + ("\n" if keep_newlines else "")
-    return "".join(_shown(char) if unicodedata.category(char) in _UNSEEN and char not in kept else char
-                   for char in str(text))
-
 
 STYLE = {
     Outcome.PASSED: "green",

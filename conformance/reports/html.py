@@ -23,7 +23,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from markupsafe import Markup
 
 from conformance.reports import svg
-from conformance.reports.console import terminal_safe
+from conformance.reports.unseen import terminal_safe
 from conformance.reports import timeline as timelines
 from conformance.reports.view import CheckView, checks
 

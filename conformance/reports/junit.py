@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from conformance.reports import timeline as timelines
-from conformance.reports.console import terminal_safe
+from conformance.reports.unseen import terminal_safe
 from conformance.reports.view import CheckView, checks
 
 __all__ = ["render_junit", "write_junit"]

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from conformance.reports.diff import Diff, describe_runs
+from conformance.reports.unseen import terminal_safe
 
 __all__ = ["render_markdown", "render_diff_markdown", "inline", "code_span", "code_block", "MAX_CHARS"]
 
@@ -34,7 +35,6 @@ REPRODUCTION_CHARS = 4_000
 TEXT_CHARS = 300
 
 _SPECIAL = re.compile(r"([\\`*_\[\]<>|~#!])")
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
 def _short(text: Any, limit: int = TEXT_CHARS) -> str:
@@ -44,13 +44,13 @@ def _short(text: Any, limit: int = TEXT_CHARS) -> str:
 
 def inline(text: Any, limit: int = TEXT_CHARS) -> str:
     """One line of untrusted text, safe in Markdown prose and table cells."""
-    escaped = _SPECIAL.sub(r"\\\1", _CONTROL.sub(" ", _short(text, limit))).replace("&", "&amp;")
+    escaped = _SPECIAL.sub(r"\\\1", terminal_safe(_short(text, limit))).replace("&", "&amp;")
     return escaped.replace("@", "@\u2060")  # a gateway's text must not @-mention anyone in a PR comment
 
 
 def code_span(text: Any, limit: int = TEXT_CHARS) -> str:
     """Untrusted text as inline code: nothing inside a code span renders, and no backtick run inside can close it."""
-    body = _CONTROL.sub(" ", _short(text, limit))
+    body = terminal_safe(_short(text, limit))
     longest = max((len(run) for run in re.findall(r"`+", body)), default=0)
     fence = "`" * (longest + 1)
     pad = " " if body.startswith("`") or body.endswith("`") else ""
@@ -61,14 +61,20 @@ def code_block(text: str, language: str = "") -> str:
     """A fenced block no content can close early."""
     longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
     fence = "`" * max(3, longest + 1)
-    return f"{fence}{language}\n{_CONTROL.sub('?', text)}\n{fence}"
+    return f"{fence}{language}\n{terminal_safe(text, keep_newlines=True)}\n{fence}"
 
 
 def _shorten_lines(text: str, lines: int, chars: int) -> str:
-    kept = text.splitlines()
-    cut = len(kept) > lines or len(text) > chars
-    out = "\n".join(kept[:lines])[:chars]
-    return out + ("\n# ... shortened: the whole reproduction is in the HTML and JSON reports" if cut else "")
+    """At most `lines` whole lines and `chars` characters: a line is kept whole or not at all, so a
+    shortened reproduction never ends inside a quoted word a reader might paste."""
+    kept: list[str] = []
+    size = 0
+    for line in text.splitlines():
+        if len(kept) == lines or size + len(line) + 1 > chars:
+            return "\n".join(kept) + "\n# ... shortened: the whole reproduction is in the HTML and JSON reports"
+        kept.append(line)
+        size += len(line) + 1
+    return "\n".join(kept)
 
 
 @dataclass

@@ -42,7 +42,7 @@ from conformance.judge.model import CheckRecord, IdVerdict, Outcome, ResultDocum
 from conformance.judge.document import build_document, run_secrets
 from conformance.http.origins import parse_allowed
 from conformance.http.redact import redact_url, scrub, scrub_text
-from conformance.reports.console import terminal_safe
+from conformance.reports.unseen import terminal_safe
 from conformance.reports.curl import add_reproductions
 from conformance.judge.selection import ExpectedFailures, Selection, SelectionError, as_expected, load_expected_failures
 

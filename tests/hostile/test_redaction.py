@@ -54,12 +54,14 @@ def leaks(text: str) -> list[str]:
 @pytest.fixture(scope="module")
 def reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     folder = tmp_path_factory.mktemp("leaky")
-    files = {"json": folder / "run.json", "junit": folder / "junit.xml", "html": folder / "report.html"}
+    files = {"json": folder / "run.json", "junit": folder / "junit.xml", "html": folder / "report.html",
+             "markdown": folder / "summary.md"}
     result = CliRunner().invoke(main, [
         "run", "--gateway-cmd", gateway_cmd("tests.hostile.leaky_gateway:Gateway", other=False),
         "--gateway", f"http://{USERINFO}@127.0.0.1:{{port}}/mock", "-H", f"X-Api-Key: {KEY}", "-H", f"X-Short: {SHORT}",
         "-k", "GW-STATUS-01", "-k", "GW-SYNC-01", "-k", "GW-ASYNC-07", "-v",
-        "--json", str(files["json"]), "--junit-xml", str(files["junit"]), "--html", str(files["html"])])
+        "--json", str(files["json"]), "--junit-xml", str(files["junit"]), "--html", str(files["html"]),
+        "--markdown", str(files["markdown"])])
     texts = {name: path.read_text(encoding="utf-8") for name, path in files.items() if path.exists()}
     texts["console"] = result.output
     document = json.loads(texts["json"])
@@ -68,7 +70,7 @@ def reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     return texts
 
 
-@pytest.mark.parametrize("report", ["json", "console", "junit", "html", "curl"])
+@pytest.mark.parametrize("report", ["json", "console", "junit", "html", "curl", "markdown"])
 def test_no_report_holds_a_secret_in_any_form(reports: dict[str, str], report: str) -> None:
     assert reports[report], f"the {report} report is empty"
     assert not leaks(reports[report]), f"the {report} report holds {leaks(reports[report])}"

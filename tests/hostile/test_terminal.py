@@ -19,7 +19,8 @@ from click.testing import CliRunner
 from rich.console import Console
 
 from conformance.cli import main
-from conformance.reports.console import render, render_text, terminal_safe
+from conformance.reports.console import render, render_text
+from conformance.reports.unseen import terminal_safe
 from conformance.runs.gateway.run import run_suite
 from tests.suite.runner import gateway_cmd
 
@@ -41,16 +42,17 @@ def test_terminal_safe_shows_what_it_does_not_send() -> None:
 
 def test_the_command_line_shows_a_hostile_gateways_text_as_text(tmp_path: Path) -> None:
     """`conformance run -v`: pytest's per-check lines, the table, the details, the reproduction."""
-    report, page, junit = tmp_path / "run.json", tmp_path / "report.html", tmp_path / "junit.xml"
+    report, page, junit, summary = (tmp_path / "run.json", tmp_path / "report.html", tmp_path / "junit.xml",
+                                    tmp_path / "summary.md")
     result = CliRunner().invoke(main, ["run", "--gateway-cmd", gateway_cmd("tests.hostile.text_gateway:Gateway", other=False),
                                        "-k", "GW-STATUS-01", "--json", str(report), "--html", str(page),
-                                       "--junit-xml", str(junit), "-v"])
+                                       "--junit-xml", str(junit), "--markdown", str(summary), "-v"])
     assert result.exit_code == 1, result.output
     assert "ALL REQUIREMENTS PASSED" in result.output  # the gateway's text is shown...
     assert not unseen(result.output), result.output  # ...as text
     assert "\\u001b]52" in report.read_text(encoding="utf-8")  # the JSON document keeps what the gateway sent
     # the files a reader may print in a terminal (or a browser shows, where a right-to-left override lies)
-    for path in (page, junit):
+    for path in (page, junit, summary):
         text = path.read_text(encoding="utf-8")
         assert "ALL REQUIREMENTS PASSED" in text
         assert not unseen(text.replace("\t", " ")), (path.name, unseen(text))

@@ -17,7 +17,8 @@ from typing import Any
 from rich.console import Console
 
 from conformance.judge.config import SuiteConfig
-from conformance.reports.console import render_text, terminal_safe
+from conformance.reports.console import render_text
+from conformance.reports.unseen import terminal_safe
 from conformance.reports.json_report import write_json
 from conformance.judge.model import CheckRecord, IdVerdict, ResultDocument, TargetInfo
 from conformance.judge.document import build_document as build_suite_document
