@@ -156,8 +156,10 @@ class Integer(Kind):
 
 
 class Status(Integer):
+    """A final status code: a 1xx is an interim answer, after which HTTP expects another one."""
+
     def __init__(self) -> None:
-        super().__init__(100, 599, message="must be a status code in 100..599")
+        super().__init__(200, 599, message="must be a final status code in 200..599")
 
 
 class Number(Kind):
@@ -333,8 +335,8 @@ def parse_weights(text: str) -> tuple[tuple[int, float], ...]:
             status, weight = int(status_text), float(weight_text)
         except ValueError:
             raise ValueError("must look like 200:0.8,500:0.2") from None
-        if not 100 <= status <= 599:
-            raise ValueError(f"status {status} is outside 100..599")
+        if not 200 <= status <= 599:
+            raise ValueError(f"status {status} is outside 200..599 (a final status code)")
         if not (math.isfinite(weight) and weight >= 0):
             raise ValueError("weights must be finite and >= 0")
         pairs.append((status, weight))

@@ -13,8 +13,8 @@ from .memory import Hold
 
 __all__ = ["BodyTooLarge", "ClientGone", "read_body", "send_bytes", "send_body", "send_json", "NO_BODY_STATUSES"]
 
-#: Statuses that never carry a body (RFC 9110 §6.4.1; 1xx are written as final responses).
-NO_BODY_STATUSES = frozenset(range(100, 200)) | {204, 304}
+#: Final statuses that never carry a body (RFC 9110 §6.4.1; a 1xx is never the mock's answer).
+NO_BODY_STATUSES = frozenset({204, 304})
 
 
 class ClientGone(Exception):
@@ -81,13 +81,7 @@ async def read_body(receive, limit: int, content_length: bytes | None, hold: Hol
 def _head(status: int, size: int, content_type: str | bytes | None,
           headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
     out: list[tuple[bytes, bytes]] = []
-    if status in NO_BODY_STATUSES:
-        if status < 200:
-            # A 1xx is informational to every client, which then waits for a final
-            # response that never comes: no body framing, and close the connection.
-            out.append((b"content-length", b"0"))
-            out.append((b"connection", b"close"))
-    else:
+    if status not in NO_BODY_STATUSES:
         if content_type is not None:
             if isinstance(content_type, str):
                 content_type = content_type.encode("latin-1")
@@ -99,7 +93,7 @@ def _head(status: int, size: int, content_type: str | bytes | None,
 
 async def send_bytes(send, status: int, body: bytes, content_type: str | bytes | None,
                      headers: list[tuple[bytes, bytes]] = ()) -> None:
-    """A complete response with Content-Length (none and no body for 1xx/204/304)."""
+    """A complete response with Content-Length (none and no body for 204/304)."""
     if status in NO_BODY_STATUSES:
         body = b""
     await send({"type": "http.response.start", "status": status,

@@ -158,3 +158,12 @@ def test_invalid_request_is_journaled_with_its_error(mock, corr):
     assert entry["status"] == 400
     assert entry["error"]["field"] == "delay"
     assert "behaviour" not in entry
+
+
+@pytest.mark.parametrize(("field", "value"), [("status", "100"), ("status", "103"), ("fail-status", "199"),
+                                              ("status-weights", "100:1"), ("status-weights", "")])
+def test_an_interim_status_is_not_an_answer_the_mock_can_give(mock, corr, field, value):
+    """A 1xx is an interim answer: a mock that sent one as its final answer would leave the client waiting
+    (or, as it did before, end the exchange on `100 Continue` with the body dropped)."""
+    response = mock.post(headers={"X-Mock-Correlation": corr, f"X-Mock-{field}": value})
+    assert_invalid(response, field, "header")

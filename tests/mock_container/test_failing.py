@@ -82,12 +82,3 @@ def test_fail_first_per_scenario_counts_across_correlations(mock, corr):
     # Registering again restarts the count.
     assert mock.put_scenario(name, {"fail-first": 1, "body": "ok"}).status_code == 200
     assert [mock.get(headers={"X-Mock-Scenario": name}).status_code for _ in range(2)] == [503, 200]
-
-
-def test_an_informational_status_is_sent_then_the_connection_closes(mock_server, corr):
-    from tests.mock_container.helpers import raw_exchange
-
-    request = f"GET /x HTTP/1.1\r\nHost: h\r\nX-Mock-Status: 103\r\nX-Mock-Correlation: {corr}\r\n\r\n".encode()
-    received, error = raw_exchange(mock_server.port, request)
-    assert received.startswith(b"HTTP/1.1 103 ")
-    assert received.endswith(b"\r\n\r\n") and error is None  # no body, then the server closed
