@@ -22,6 +22,7 @@ from conformance.checks.client import GatewayClient
 from conformance.checks.instrument import InstrumentError, JournalEntry, MockControl
 from conformance.judge.unchanged import RequestShape, differences
 from conformance.judge.verdicts import Blocked, Failure, show
+from mock_container.fields import encode_query
 
 __all__ = [
     "STATUS_NAMES",
@@ -68,23 +69,12 @@ def seq(response: Any) -> list[int]:
 
 
 def mock_query(correlation: str, **fields: Any) -> list[tuple[str, str]]:
-    """Query parameters asking the mock for a behaviour: `delay=2` -> `mock-delay=2`.
+    """Query parameters asking the mock for a behaviour (`delay=2` -> `mock-delay=2`), written by the mock's
+    own field declarations (mock_container.fields), so the suite cannot spell a field the mock reads otherwise.
 
-    The query string is the channel gateways MUST forward in every mode;
-    JSON-valued fields (`json`, `headers`) are written as compact JSON.
+    The query string is the channel gateways MUST forward in every mode.
     """
-    pairs = [("mock-correlation", correlation)]
-    for name, value in fields.items():
-        if value is None:
-            continue
-        if isinstance(value, (dict, list)):
-            text = json.dumps(value, separators=(",", ":"))
-        elif isinstance(value, float):
-            text = repr(value)
-        else:
-            text = str(value)
-        pairs.append((f"mock-{name.replace('_', '-')}", text))
-    return pairs
+    return encode_query(correlation=correlation, **fields)
 
 
 @dataclass
