@@ -48,7 +48,8 @@ __all__ = [
     "ResultDocument",
 ]
 
-SCHEMA_VERSION = "1.1"  # 1.1: exchange.mock_entries, body.base64, failure.reproduction
+SCHEMA_VERSION = "1.2"  # 1.1: exchange.mock_entries, body.base64, failure.reproduction; 1.2: target.mock_access,
+#                         target.mock_instances, target.ready_wait
 
 
 class Outcome(str, enum.Enum):
@@ -165,6 +166,23 @@ class TargetInfo:
     container_url: str
     other_gateway: str | None = None
     gateway_cmd: str | None = None
+    #: "direct" (the mock at container_url) or "through-gateway" (container_url is the gateway's deployment:
+    #: the mock's control API reached through it, with the run's headers)
+    mock_access: str = "direct"
+    #: every mock instance that answered the run's control requests; more than one (replicas behind one
+    #: deployment, or a restart) and the run is not judged
+    mock_instances: list[str] = field(default_factory=list)
+    #: seconds the run waited for the deployment to answer GET {gateway}/health with 200 (through the gateway)
+    ready_wait: float | None = None
+
+    @property
+    def through_gateway(self) -> bool:
+        return self.mock_access == "through-gateway"
+
+    @property
+    def several_mocks(self) -> bool:
+        """Replicas (or a restart): the run's journal reads came from more than one mock, so it is not judged."""
+        return len(self.mock_instances) > 1
 
 
 def _plain(value: Any) -> Any:

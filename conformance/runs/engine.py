@@ -22,7 +22,7 @@ from conformance.checks import Check
 from conformance.checks.client import GatewayClient
 from conformance.checks.context import CheckContext, Signals
 from conformance.checks.flows import record_container_side
-from conformance.checks.instrument import InstrumentError, MockControl, annotate_mock_entries
+from conformance.checks.instrument import InstanceWatch, InstrumentError, MockControl, annotate_mock_entries
 from conformance.http.recording import Recorder, Transcript, current_case, recording_client
 from conformance.http.wire import WireTransport
 from conformance.judge.config import SuiteConfig
@@ -54,8 +54,14 @@ def gateway_context(
         http = recording_client(target_wire, transcript, target, timeout=config.request_timeout)
         return GatewayClient(http, base=base, extra_headers=config.headers, timeout=config.request_timeout, target=target)
 
-    long_poll = config.t_done + config.request_timeout
-    mock_http = recording_client(instrument_wire, transcript, "mock", timeout=long_poll, annotate=annotate_mock_entries)
+    longest_wait = config.t_done + config.request_timeout
+    mock_http = recording_client(instrument_wire, transcript, "mock", timeout=longest_wait,
+                                 annotate=annotate_mock_entries)
+    # through the gateway, the control API is one more deployment route: the run's headers, its long-poll cap
+    mock = MockControl(AsyncMockClient(mock_http, config.container_url, headers=dict(config.mock_headers)),
+                       journal_since=config.journal_since, sink_since=config.sink_since,
+                       sink=config.mock_sink if config.through_gateway else None, long_poll=config.long_poll,
+                       instances=signals.instances)
     return CheckContext(
         name=check.name,
         config=config,
@@ -64,8 +70,7 @@ def gateway_context(
         transcript=transcript,
         ledger=ledger,
         gateway=gateway(config.gateway, "gateway"),
-        mock=MockControl(AsyncMockClient(mock_http, config.container_url), journal_since=config.journal_since,
-                         sink_since=config.sink_since),
+        mock=mock,
         other=gateway(config.other_gateway, "other-gateway") if config.other_gateway else None,
         signals=signals,
         timed=check.timed,
@@ -143,6 +148,9 @@ class Engine:
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._main_task: asyncio.Task | None = None
+        #: run-wide, read after the run: which mock instances answered
+        self.signals = Signals(instances=InstanceWatch(config.mock_instance, config.through_gateway,
+                                                       config.container_url))
 
     # -- the calling thread's side -------------------------------------------------
     def start(self) -> None:
@@ -184,7 +192,7 @@ class Engine:
     async def _main(self) -> None:
         self._loop = asyncio.get_running_loop()
         self._main_task = asyncio.current_task()
-        signals = Signals()
+        signals = self.signals
         main = sorted((c for c in self.checks if c.phase == "main"), key=lambda c: (not c.timed, c.heavy))
         signals.timed_pending = sum(1 for c in main if c.timed)
         if signals.timed_pending == 0:
