@@ -10,7 +10,7 @@ to import) and stop both for sure afterwards.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -78,8 +78,13 @@ def start_target(
     other_gateway: str | None = None,
     container_timeout: float = 4.5,
     start_timeout: float = 30.0,
+    mock_args: Sequence[str] = (),
+    reference_args: Sequence[str] = (),
 ) -> Iterator[Target]:
-    """Yield the target to test, starting (and afterwards stopping) what has to be started."""
+    """Yield the target to test, starting (and afterwards stopping) what has to be started.
+
+    `mock_args` go to the mock container started here, `reference_args` to the reference gateway
+    (e.g. `conformance load` sizes both for its users)."""
     if gateway_cmd is None and gateway is not None:
         if not container_url:  # a hosted gateway: its container is reached only through it
             yield Target("url", gateway, gateway, other_gateway, mock_access=THROUGH_GATEWAY)
@@ -88,7 +93,7 @@ def start_target(
         return
     if container_url and gateway_cmd is None:
         raise TargetError("--container-url needs --gateway (or --gateway-cmd): without a target the suite starts its own mock")
-    mock = ManagedServer(python_command("mock_container", "--port", "{port}"), name="mock-container",
+    mock = ManagedServer(python_command("mock_container", "--port", "{port}", *mock_args), name="mock-container",
                          start_timeout=start_timeout)
     values = {"container_url": mock.url}
     if gateway_cmd is not None:
@@ -102,7 +107,7 @@ def start_target(
         argv = python_command(
             "conformance", "gateway", "--port", "{port}",
             "--deployment", "mock={container_url}", "--deployment", "other={container_url}",
-            "--container-timeout", f"{container_timeout:g}",
+            "--container-timeout", f"{container_timeout:g}", *reference_args,
         )
         server = ManagedServer(argv, name="reference-gateway", substitutions=values, start_timeout=start_timeout)
         target = Target("reference", f"{server.url}/mock", mock.url, f"{server.url}/other")
