@@ -26,6 +26,9 @@ THROUGH_GATEWAY = "through-gateway"
 DEFAULT_LONG_POLL = 2.0
 #: how long a run waits for a deployment to become ready (a scale-from-zero start pulls an image)
 DEFAULT_READY_TIMEOUT = 600.0
+#: round trips to the gateway one check may make one after another, for its budget: the property searches
+#: run one at a time, and all of them together make about 700 sequential requests
+SEQUENTIAL_ROUND_TRIPS = 1000
 #: --explore searches longer: a property check (they search one at a time) may take this much more
 #: than the usual check budget
 EXPLORE_EXTRA_TIME = 900.0
@@ -82,6 +85,9 @@ class SuiteConfig:
     mock_instance: str | None = None
     #: longest single long-poll of the mock (s); None: as long as the wait needs
     long_poll: float | None = None
+    #: seconds one request to the gateway takes there and back (the pre-flight's median): a far-away gateway
+    #: gives every check's budget room for its many sequential requests
+    round_trip: float = 0.0
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -102,9 +108,11 @@ class SuiteConfig:
         """The most one check may take before the engine gives up on it.
 
         The slowest checks wait up to T_done for completion, then read
-        results and watch for duplicates; the margin covers those requests.
+        results and watch for duplicates; the margin covers those requests,
+        and the round trip of each of a check's sequential requests.
         """
-        return self.t_done + self.delay + 3 * self.request_timeout + 10.0 + (EXPLORE_EXTRA_TIME if self.explore else 0.0)
+        return (self.t_done + self.delay + 3 * self.request_timeout + 10.0 + SEQUENTIAL_ROUND_TRIPS * self.round_trip
+                + (EXPLORE_EXTRA_TIME if self.explore else 0.0))
 
     def parameters(self) -> dict[str, float | int | None]:
         return {

@@ -49,7 +49,7 @@ __all__ = [
 ]
 
 SCHEMA_VERSION = "1.2"  # 1.1: exchange.mock_entries, body.base64, failure.reproduction; 1.2: target.mock_access,
-#                         target.mock_instances, target.ready_wait
+#                         target.mock_instances, target.ready_wait, target.round_trip
 
 
 class Outcome(str, enum.Enum):
@@ -174,6 +174,9 @@ class TargetInfo:
     mock_instances: list[str] = field(default_factory=list)
     #: seconds the run waited for the deployment to answer GET {gateway}/health with 200 (through the gateway)
     ready_wait: float | None = None
+    #: median seconds of one request to the gateway and back, measured before the run (the suite's
+    #: timings include it: a far-away gateway needs a larger T_accept, docs/hosted.md)
+    round_trip: float | None = None
 
     @property
     def through_gateway(self) -> bool:

@@ -128,6 +128,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--conformance-mock-sink", default=None, help="(set by `conformance run`) the mock's own sink URL")
     group.addoption("--conformance-ready-wait", type=float, default=None,
                     help="(set by `conformance run`) seconds waited for the deployment to become ready")
+    group.addoption("--conformance-round-trip", type=float, default=0.0,
+                    help="(set by `conformance run`) seconds of one request to the gateway and back")
     group.addoption("--conformance-no-preflight", action="store_true", default=False,
                     help="skip the reachability and routing checks before the run (the CLI already did them)")
     group.addoption("--conformance-no-summary", action="store_true", default=False,
@@ -180,12 +182,14 @@ def pytest_configure(config: pytest.Config) -> None:
         mock_sink=option("conformance_mock_sink"),
         mock_instance=option("conformance_mock_instance"),
         long_poll=long_poll,
+        round_trip=option("conformance_round_trip"),
     )
     if suite_config.examples is not None and suite_config.examples < 1:
         raise pytest.UsageError("--conformance-examples must be at least 1")
     target = TargetInfo(option("conformance_target_mode"), gateway, container_url, option("other_gateway"),
                         option("conformance_gateway_cmd"), mock_access=access,
-                        ready_wait=option("conformance_ready_wait"))
+                        ready_wait=option("conformance_ready_wait"),
+                        round_trip=option("conformance_round_trip") or None)
     json_path = Path(option("conformance_json")) if option("conformance_json") else None
     config.stash[STATE] = SuiteState(suite_config, selection, option("conformance_strict"), expected, target, json_path,
                                      not option("conformance_no_preflight"))
@@ -306,7 +310,7 @@ def pytest_runtestloop(session: pytest.Session):  # type: ignore[no-untyped-def]
         except TargetError as exc:
             pytest.exit(f"conformance: {exc}", returncode=2)
         state.config = positions.apply(state.config)
-        state.target.ready_wait = positions.ready_wait
+        state.target.ready_wait, state.target.round_trip = positions.ready_wait, positions.round_trip
     state.started_at, state.started = dt.datetime.now(dt.timezone.utc), time.monotonic()
     hook = session.config.hook
     state.engine = Engine(state.config, [item.check for item in items],

@@ -17,6 +17,7 @@ rather than judge on part of it).
 from __future__ import annotations
 
 import secrets
+import statistics
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -63,11 +64,13 @@ class Positions:
     sink_url: str | None = None
     #: seconds waited for the deployment to become ready; None when the pre-flight did not wait
     ready_wait: float | None = None
+    #: median seconds of a request to the gateway and back
+    round_trip: float = 0.0
 
     def apply(self, config: SuiteConfig) -> SuiteConfig:
         """The run's configuration with what the pre-flight learnt."""
         return replace(config, journal_since=self.journal, sink_since=self.sink, mock_instance=self.instance,
-                       mock_sink=self.sink_url)
+                       mock_sink=self.sink_url, round_trip=self.round_trip)
 
 
 def _hint(status: int) -> str:
@@ -181,13 +184,18 @@ def _info(mock: MockClient, config: SuiteConfig) -> MockInfo:
     return info
 
 
-def one_instance(mock: MockClient, config: SuiteConfig, first: MockInfo, probes: int = REPLICA_PROBES) -> None:
-    """TargetError unless every one of `probes` asks names the same mock instance."""
+def one_instance(mock: MockClient, config: SuiteConfig, first: MockInfo, probes: int = REPLICA_PROBES) -> float:
+    """TargetError unless every one of `probes` asks names the same mock instance; returns the median
+    seconds one ask took (through the gateway: the round trip to it)."""
     instances = {first.instance}
+    took = []
     for _ in range(probes - 1):
+        started = time.perf_counter()
         instances.add(_info(mock, config).instance)
+        took.append(time.perf_counter() - started)
     if len(instances) > 1:
         raise TargetError(replica_message(len(instances), config.through_gateway, config.container_url))
+    return statistics.median(took) if took else 0.0
 
 
 def _positions(mock: MockClient, config: SuiteConfig, info: MockInfo) -> tuple[int, int]:
@@ -202,11 +210,14 @@ def _positions(mock: MockClient, config: SuiteConfig, info: MockInfo) -> tuple[i
     return journal.last_seq, sink.last_seq
 
 
-def _check_routed(client: httpx.Client, mock: MockClient, config: SuiteConfig, base: str, flag: str) -> None:
+def _check_routed(client: httpx.Client, mock: MockClient, config: SuiteConfig, base: str, flag: str) -> float:
+    """TargetError unless a request through `base` reaches the mock; returns the seconds it took."""
     correlation = f"cf-preflight-{secrets.token_hex(6)}"
     url = f"{base.rstrip('/')}/conformance-preflight?mock-correlation={correlation}"
     try:
+        started = time.perf_counter()
         response = client.get(url, headers=[("X-Mock-Correlation", correlation), *config.headers])
+        took = time.perf_counter() - started
     except httpx.HTTPError as exc:
         raise TargetError(f"the gateway at {base} ({flag}) does not answer ({type(exc).__name__}: {exc})") from None
     try:
@@ -219,6 +230,7 @@ def _check_routed(client: httpx.Client, mock: MockClient, config: SuiteConfig, b
             f"a request sent through the gateway (GET {url}, answered {response.status_code}) never reached it "
             f"within {ROUTING_WAIT:g} s.{_hint(response.status_code)}"
         )
+    return took
 
 
 def _same_mock(client: httpx.Client, config: SuiteConfig, info: MockInfo) -> None:
@@ -257,12 +269,12 @@ def preflight(config: SuiteConfig, timeout: float = 5.0, *, ready_timeout: float
                 raise TargetError(f"the mock container at {config.container_url} is not ready: GET /health answered "
                                   f"503 (ready in {health.ready_in} s)")
         info = _info(mock, config)
-        if config.through_gateway:
-            one_instance(mock, config, info)
+        round_trip = one_instance(mock, config, info) if config.through_gateway else None
         journal, sink = _positions(mock, config, info)
-        _check_routed(client, mock, config, config.gateway, "--gateway")
+        routed = _check_routed(client, mock, config, config.gateway, "--gateway")
         if config.other_gateway:
             if config.through_gateway:
                 _same_mock(client, config, info)
             _check_routed(client, mock, config, config.other_gateway, "--other-gateway")
-    return Positions(journal, sink, info.instance, info.sink, None if waited is None else round(waited, 3))
+    return Positions(journal, sink, info.instance, info.sink, None if waited is None else round(waited, 3),
+                     round(routed if round_trip is None else round_trip, 4))

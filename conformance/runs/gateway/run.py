@@ -126,6 +126,8 @@ def pytest_args(
         args += ["--conformance-long-poll", str(config.long_poll)]
     if ready_wait is not None:
         args += ["--conformance-ready-wait", str(ready_wait)]
+    if config.round_trip:
+        args += ["--conformance-round-trip", str(config.round_trip)]
     if preflight_done:
         args.append("--conformance-no-preflight")
     return args + list(extra)
