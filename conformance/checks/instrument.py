@@ -70,6 +70,12 @@ class InstanceWatch:
     where: str = ""
     seen: set[str] = field(default_factory=set)
 
+    def watch(self, expected: str | None, through_gateway: bool, where: str) -> None:
+        """What the run knows before its first check (every check's context says it again: the first wins)."""
+        if self.expected is None:
+            self.expected = expected
+        self.through_gateway, self.where = through_gateway, where
+
     def check(self, instance: str) -> None:
         """Note who answered; OtherInstance when it is not the run's mock."""
         if self.expected is None:

@@ -29,6 +29,8 @@ DEFAULT_READY_TIMEOUT = 600.0
 #: round trips to the gateway one check may make one after another, for its budget: the property searches
 #: run one at a time, and all of them together make about 700 sequential requests
 SEQUENTIAL_ROUND_TRIPS = 1000
+#: the most a slow round trip adds to a check's budget (s): the budget only stops a check that hangs
+MAX_ROUND_TRIP_ROOM = 600.0
 #: --explore searches longer: a property check (they search one at a time) may take this much more
 #: than the usual check budget
 EXPLORE_EXTRA_TIME = 900.0
@@ -111,7 +113,7 @@ class SuiteConfig:
         results and watch for duplicates; the margin covers those requests,
         and the round trip of each of a check's sequential requests.
         """
-        return (self.t_done + self.delay + 3 * self.request_timeout + 10.0 + SEQUENTIAL_ROUND_TRIPS * self.round_trip
+        return (self.t_done + self.delay + 3 * self.request_timeout + 10.0 + min(SEQUENTIAL_ROUND_TRIPS * self.round_trip, MAX_ROUND_TRIP_ROOM)
                 + (EXPLORE_EXTRA_TIME if self.explore else 0.0))
 
     def parameters(self) -> dict[str, float | int | None]:

@@ -22,7 +22,7 @@ from conformance.checks import Check
 from conformance.checks.client import GatewayClient
 from conformance.checks.context import CheckContext, Signals
 from conformance.checks.flows import record_container_side
-from conformance.checks.instrument import InstanceWatch, InstrumentError, MockControl, annotate_mock_entries
+from conformance.checks.instrument import InstrumentError, MockControl, annotate_mock_entries
 from conformance.http.recording import Recorder, Transcript, current_case, recording_client
 from conformance.http.wire import WireTransport
 from conformance.judge.config import SuiteConfig
@@ -57,6 +57,7 @@ def gateway_context(
     longest_wait = config.t_done + config.request_timeout
     mock_http = recording_client(instrument_wire, transcript, "mock", timeout=longest_wait,
                                  annotate=annotate_mock_entries)
+    signals.instances.watch(config.mock_instance, config.through_gateway, config.container_url)
     # through the gateway, the control API is one more deployment route: the run's headers, its long-poll cap
     mock = MockControl(AsyncMockClient(mock_http, config.container_url, headers=dict(config.mock_headers)),
                        journal_since=config.journal_since, sink_since=config.sink_since,
@@ -148,9 +149,8 @@ class Engine:
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._main_task: asyncio.Task | None = None
-        #: run-wide, read after the run: which mock instances answered
-        self.signals = Signals(instances=InstanceWatch(config.mock_instance, config.through_gateway,
-                                                       config.container_url))
+        #: run-wide, read after the run: which mock instances answered (set up by the gateway checks' context)
+        self.signals = Signals()
 
     # -- the calling thread's side -------------------------------------------------
     def start(self) -> None:

@@ -310,7 +310,7 @@ def pytest_runtestloop(session: pytest.Session):  # type: ignore[no-untyped-def]
         except TargetError as exc:
             pytest.exit(f"conformance: {exc}", returncode=2)
         state.config = positions.apply(state.config)
-        state.target.ready_wait, state.target.round_trip = positions.ready_wait, positions.round_trip
+        state.target.ready_wait, state.target.round_trip = positions.ready_wait, positions.round_trip or None
     state.started_at, state.started = dt.datetime.now(dt.timezone.utc), time.monotonic()
     hook = session.config.hook
     state.engine = Engine(state.config, [item.check for item in items],

@@ -271,10 +271,12 @@ def preflight(config: SuiteConfig, timeout: float = 5.0, *, ready_timeout: float
         info = _info(mock, config)
         round_trip = one_instance(mock, config, info) if config.through_gateway else None
         journal, sink = _positions(mock, config, info)
-        routed = _check_routed(client, mock, config, config.gateway, "--gateway")
+        _check_routed(client, mock, config, config.gateway, "--gateway")
         if config.other_gateway:
             if config.through_gateway:
                 _same_mock(client, config, info)
             _check_routed(client, mock, config, config.other_gateway, "--other-gateway")
+    # through the gateway, the median of the instance probes; a mock reached directly is on the suite's own
+    # network, and one routing request is too few samples to stretch budgets on
     return Positions(journal, sink, info.instance, info.sink, None if waited is None else round(waited, 3),
-                     round(routed if round_trip is None else round_trip, 4))
+                     round(round_trip or 0.0, 4))
