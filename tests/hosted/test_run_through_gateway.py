@@ -15,10 +15,12 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
+import jsonschema
 import pytest
 
 from conformance.checks import all_checks
 from conformance.contract import catalogue
+from conformance.reports.json_report import schema
 from conformance.runs.launcher import ManagedServer, python_command
 from tests.conftest import start_mock
 
@@ -51,6 +53,7 @@ def test_the_reference_passes_with_its_mock_reached_only_through_it(hosted, mock
     hook = parse_qs(urlsplit(proxy["request"]["url"]).query)["mock-webhook-url"][0]
     assert hook.startswith(sink), hook
     assert KEY not in (tmp_path / "run.json").read_text()
+    jsonschema.validate(run.document, schema(), cls=jsonschema.Draft202012Validator)
 
 
 def test_a_mutant_run_the_same_way_fails_by_the_id_it_breaks(hosted, tmp_path: Path) -> None:
@@ -74,6 +77,16 @@ def test_two_replicas_behind_the_deployment_exit_2_with_the_replica_message(mock
     assert ("2 replicas of the mock answer behind this deployment (" in run.output
             and "scale it to exactly one replica for a conformance run" in run.output), run.output
     assert run.document is None and "Traceback" not in run.output
+
+
+def test_a_second_deployment_on_another_mock_exits_2_naming_both(mock_url: str, servers) -> None:
+    """GW-SEC-01 reads one journal for both deployments: they must reach the same mock."""
+    elsewhere = servers(start_mock(name="other-mock"))
+    gateway = servers(start_gateway(f"mock={mock_url}", f"other={elsewhere.url}"))
+    run = conformance("run", "--gateway", f"{gateway.url}/mock", "--other-gateway", f"{gateway.url}/other",
+                      "-H", AUTH)
+    assert run.code == 2
+    assert f"the deployment at {gateway.url}/other (--other-gateway) reaches another mock container" in run.output
 
 
 def test_an_answer_from_another_instance_during_the_run_is_never_judged(hosted, tmp_path: Path) -> None:

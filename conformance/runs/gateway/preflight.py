@@ -94,9 +94,10 @@ def _where(config: SuiteConfig) -> str:
 def _cannot_use(config: SuiteConfig, exc: MockError) -> TargetError:
     """A control request that failed, as the run's error: what answered, and what to do."""
     if config.through_gateway:
-        hint = _hint(exc.status) if exc.status is not None else ""
-        return TargetError(
-            f"{_where(config)} cannot be used ({exc}).{hint or ' Is the deployment running the mock container image of this kit (docs/hosted.md), and does the gateway forward every path under the deployment to it?'}")
+        hint = (_hint(exc.status) if exc.status is not None else "") or (
+            " Is the deployment running the mock container image of this kit (docs/hosted.md), and does the "
+            "gateway forward every path under the deployment to it?")
+        return TargetError(f"{_where(config)} cannot be used ({exc}).{hint}")
     state = "does not answer" if exc.status is None else "cannot be used"
     return TargetError(f"the mock container at {config.container_url} {state} ({exc}); start it with "
                        "`mock-container --port PORT` and pass its URL with --container-url")

@@ -223,9 +223,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                        f"the environment, {HEADERS_ENV}, one per line: a command line is visible to every user")
     group.add_argument("--conformance-through-gateway", action="store_true", default=False,
                        help="the mock is reached through the gateway (--host, with the headers): a hosted gateway; "
-                       "no --conformance-container-url then")
+                       "--conformance-container-url is then set from --host")
     group.add_argument("--conformance-long-poll", type=float, default=0.0,
-                       help=f"longest one long-poll of a mock (s); 0: unbounded, {DEFAULT_LONG_POLL:g} through the gateway")
+                       help=f"longest one long-poll of a mock (s); 0: unbounded, {DEFAULT_LONG_POLL:g} through "
+                       "the gateway")
     group.add_argument("--conformance-webhook-sink", default="", help=argparse.SUPPRESS)
     group.add_argument("--conformance-json", default="", help="write the load verdicts here")
     group.add_argument("--conformance-strict", action="store_true", default=False, help="SHOULD failures fail")
