@@ -79,14 +79,24 @@ def test_two_replicas_behind_the_deployment_exit_2_with_the_replica_message(mock
     assert run.document is None and "Traceback" not in run.output
 
 
-def test_a_second_deployment_on_another_mock_exits_2_naming_both(mock_url: str, servers) -> None:
-    """GW-SEC-01 reads one journal for both deployments: they must reach the same mock."""
+def test_a_second_deployment_may_run_its_own_mock(mock_url: str, servers, tmp_path: Path) -> None:
+    """On a hosted platform each deployment has its own container: GW-SEC-01 reads only the second one's
+    routes, and its mock is reached through it (ready, one instance, routed) like the first's."""
     elsewhere = servers(start_mock(name="other-mock"))
     gateway = servers(start_gateway(f"mock={mock_url}", f"other={elsewhere.url}"))
     run = conformance("run", "--gateway", f"{gateway.url}/mock", "--other-gateway", f"{gateway.url}/other",
+                      "-H", AUTH, "-k", "GW-SEC", json_path=tmp_path / "run.json")
+    assert run.code == 0, run.output
+    assert run.outcomes() == {"GW-SEC-01": "passed"}
+
+
+def test_a_second_deployment_with_two_replicas_exits_2_naming_it(mock_url: str, servers) -> None:
+    second, third = servers(start_mock(name="replica-2")), servers(start_mock(name="replica-3"))
+    gateway = servers(start_gateway(f"mock={mock_url}", f"other={second.url},{third.url}"))
+    run = conformance("run", "--gateway", f"{gateway.url}/mock", "--other-gateway", f"{gateway.url}/other",
                       "-H", AUTH)
     assert run.code == 2
-    assert f"the deployment at {gateway.url}/other (--other-gateway) reaches another mock container" in run.output
+    assert f"2 replicas of the mock answer behind this deployment ({gateway.url}/other)" in run.output
 
 
 def test_an_answer_from_another_instance_during_the_run_is_never_judged(hosted, tmp_path: Path) -> None:
