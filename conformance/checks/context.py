@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 
 from conformance.judge.config import SuiteConfig
 from conformance.checks.client import GatewayClient
-from conformance.checks.instrument import MockControl
+from conformance.checks.instrument import InstanceWatch, MockControl
 from conformance.http.recording import Recorder, Transcript
 from conformance.judge.verdicts import Ledger
 
@@ -26,6 +26,8 @@ class Signals:
     #: set once every timed check has sent its timed request; other checks wait for it
     timed_sent: asyncio.Event = field(default_factory=asyncio.Event)
     timed_pending: int = 0
+    #: which mock instances answered the run's control requests (one, unless replicas or a restart)
+    instances: InstanceWatch = field(default_factory=InstanceWatch)
 
     def one_timed_sent(self) -> None:
         self.timed_pending -= 1

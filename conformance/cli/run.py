@@ -20,6 +20,7 @@ from conformance.cli.options import (
     verbose_option,
 )
 from conformance.judge.config import DEFAULT_DELAY, DEFAULT_N, DEFAULT_PARALLEL, DEFAULT_REQUEST_TIMEOUT, DEFAULT_T_ACCEPT
+from conformance.judge.config import DEFAULT_LONG_POLL, DEFAULT_READY_TIMEOUT
 
 __all__ = ["run"]
 
@@ -29,10 +30,13 @@ _env = env_prefix("CONFORMANCE_")
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"], "show_default": True})
 @click.option("--gateway", envvar=_env("GATEWAY"), metavar="URL",
-              help="Inference base {base}/{deployment} of the gateway under test (needs --container-url). "
-              "With --gateway-cmd it may contain {port}; default there: http://127.0.0.1:{port}/mock.")
+              help="Inference base {base}/{deployment} of the gateway under test. Without --container-url the "
+              "mock container behind it is reached through it ({URL}/_mock/..., with every -H header): a hosted "
+              "gateway (docs/hosted.md). With --gateway-cmd it may contain {port}; default there: "
+              "http://127.0.0.1:{port}/mock.")
 @click.option("--container-url", envvar=_env("CONTAINER_URL"), metavar="URL",
-              help="The mock container (mock-container) the gateway's deployment is routed to.")
+              help="The mock container (mock-container) the gateway's deployment is routed to, when the suite "
+              "can reach it directly.")
 @click.option("--gateway-cmd", envvar=_env("GATEWAY_CMD"), metavar="CMD",
               help="Start this gateway command ({port} and {container_url} are filled in) after starting a mock "
               "container, run against it, stop both. It is no shell command: the text is filled in with Python's "
@@ -54,6 +58,14 @@ _env = env_prefix("CONFORMANCE_")
               envvar=_env("REQUEST_TIMEOUT"), metavar="S", help="Timeout of each HTTP request.")
 @click.option("--parallel", type=click.IntRange(min=1), default=DEFAULT_PARALLEL, envvar=_env("PARALLEL"), metavar="K",
               help="Checks running at once.")
+@click.option("--ready-timeout", type=click.FloatRange(min=0), default=DEFAULT_READY_TIMEOUT,
+              envvar=_env("READY_TIMEOUT"), metavar="S",
+              help="Mock reached through the gateway: how long to wait for GET {gateway}/health to answer 200 before "
+              "the first check (a deployment scaled to zero starts first). 401, 403 and 404 stop at once.")
+@click.option("--long-poll", type=click.FloatRange(min=0, min_open=True), default=DEFAULT_LONG_POLL,
+              envvar=_env("LONG_POLL"), metavar="S",
+              help="Mock reached through the gateway: the longest one wait request on the mock's journal may take; "
+              "longer waits are several. Keep it under the gateway's timeout for a silent container.")
 @selection_options(_env)
 @report_options(_env)
 @gate_options(_env)
@@ -70,7 +82,7 @@ _env = env_prefix("CONFORMANCE_")
               metavar="DIR", help="Where --explore keeps hypothesis's example database.  [default: .hypothesis/conformance]")
 @verbose_option(_env)
 def run(gateway, container_url, gateway_cmd, other_gateway, headers, allow_origins, delay, t_accept, t_done, n, request_timeout,  # type: ignore[no-untyped-def]
-        parallel, select, levels, strict, expected_failures, json_path, junit_path, html_path, seed, examples, explore,
+        parallel, ready_timeout, long_poll, select, levels, strict, expected_failures, json_path, junit_path, html_path, seed, examples, explore,
         hypothesis_db, verbose) -> None:
     """Judge a gateway against every requirement of the contract.
 
@@ -80,6 +92,9 @@ def run(gateway, container_url, gateway_cmd, other_gateway, headers, allow_origi
       conformance run --gateway URL --container-url URL
                                               a running gateway whose deployment URL routes to
                                               a running mock container
+      conformance run --gateway URL -H 'Authorization: Bearer KEY'
+                                              a hosted gateway: the mock container deployed
+                                              behind it, reached only through it
       conformance run --gateway-cmd 'CMD'     start the mock, then CMD with {port} and
                                               {container_url} filled in, then run
 
@@ -105,8 +120,6 @@ def run(gateway, container_url, gateway_cmd, other_gateway, headers, allow_origi
     errors = Console(stderr=True, soft_wrap=True)  # an error names paths and URLs: never break them across lines
     if gateway_cmd is None and gateway is None and container_url:
         raise UsageExit("--container-url needs --gateway or --gateway-cmd (with neither, the suite starts its own mock)")
-    if gateway_cmd is None and gateway is not None and not container_url:
-        raise UsageExit("--gateway needs --container-url: the URL of the mock container its deployment is routed to")
     try:
         selection = Selection.make(select, levels)
     except SelectionError as exc:
@@ -118,7 +131,8 @@ def run(gateway, container_url, gateway_cmd, other_gateway, headers, allow_origi
         where = {"reference": "the reference gateway (started here)", "gateway-cmd": "the gateway command (started here)",
                  "url": "the given gateway"}[target.mode]
         # the URLs may carry credentials (userinfo, ?key=) and markup-like brackets
-        shown = terminal_safe(f"{redact_url(target.gateway)} -> mock {redact_url(target.container_url)}")
+        mock = "mock reached through the gateway" if target.through_gateway else f"mock {redact_url(target.container_url)}"
+        shown = terminal_safe(f"{redact_url(target.gateway)} -> {mock}")
         console.print(f"[bold]conformance[/] {total} checks against {where}: {escape(shown)}", highlight=False)
         if progress is not None:
             progress.__enter__()
@@ -133,7 +147,8 @@ def run(gateway, container_url, gateway_cmd, other_gateway, headers, allow_origi
                 allow_stale=gate_options_of().allow_stale,
                 explore=explore, hypothesis_db=hypothesis_db,
                 on_check_finished=progress.finished if progress is not None else None, on_target=announce,
-                pytest_output=verbose,
+                pytest_output=verbose, ready_timeout=ready_timeout, long_poll=long_poll,
+                on_progress=lambda line: errors.print(f"conformance: {line}", highlight=False, markup=False),
             )
         finally:
             if progress is not None:

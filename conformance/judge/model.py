@@ -51,7 +51,8 @@ __all__ = [
 
 # 1.1: exchange.mock_entries, body.base64, failure.reproduction
 # 1.2: contract.version; summary.allow_stale; selection.expected_failures_file;
-#      expected_failure.checks, expected_failure.excused
+#      expected_failure.checks, expected_failure.excused; target.mock_access, target.mock_instances,
+#      target.ready_wait, target.round_trip, target.cmd_output
 SCHEMA_VERSION = "1.2"
 
 
@@ -181,6 +182,26 @@ class TargetInfo:
     gateway_cmd: str | None = None
     #: the started command's last output lines, kept when a requirement failed or the process exited during the run
     cmd_output: str | None = None
+    #: "direct" (the mock at container_url) or "through-gateway" (container_url is the gateway's deployment:
+    #: the mock's control API reached through it, with the run's headers)
+    mock_access: str = "direct"
+    #: every mock instance that answered the run's control requests; more than one (replicas behind one
+    #: deployment, or a restart) and the run is not judged
+    mock_instances: list[str] = field(default_factory=list)
+    #: seconds the run waited for the deployment to answer GET {gateway}/health with 200 (through the gateway)
+    ready_wait: float | None = None
+    #: median seconds of one request to the gateway and back, measured before the run (the suite's
+    #: timings include it: a far-away gateway needs a larger T_accept, docs/hosted.md)
+    round_trip: float | None = None
+
+    @property
+    def through_gateway(self) -> bool:
+        return self.mock_access == "through-gateway"
+
+    @property
+    def several_mocks(self) -> bool:
+        """Replicas (or a restart): the run's journal reads came from more than one mock, so it is not judged."""
+        return len(self.mock_instances) > 1
 
 
 def _plain(value: Any) -> Any:

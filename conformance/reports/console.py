@@ -87,8 +87,18 @@ def counts_line(document: ResultDocument) -> str:
     return f"{' | '.join(parts)} -> {verdict}{strict} in {document.summary.duration:.1f} s"
 
 
+def _mock_access(document: ResultDocument) -> str:
+    """How the mock was reached, when it was not at its own address."""
+    target = document.target
+    if not target.through_gateway:
+        return ""
+    waited = f"; ready after {target.ready_wait:.1f} s" if target.ready_wait else ""
+    return f" (mock reached through the gateway{waited})"
+
+
 def _table(document: ResultDocument) -> Table:
-    table = Table(title=Text(terminal_safe(f"Conformance of {document.target.gateway}")), title_justify="left",
+    table = Table(title=Text(terminal_safe(f"Conformance of {document.target.gateway}{_mock_access(document)}")),
+                  title_justify="left",
                   expand=True)
     table.add_column("ID", no_wrap=True)
     table.add_column("level", no_wrap=True)

@@ -59,8 +59,15 @@ def gateway_context(
         return GatewayClient(http, base=base, extra_headers=config.headers, timeout=config.request_timeout, target=target,
                              policy=policy)
 
-    long_poll = config.t_done + config.request_timeout
-    mock_http = recording_client(instrument_wire, transcript, "mock", timeout=long_poll, annotate=annotate_mock_entries)
+    longest_wait = config.t_done + config.request_timeout
+    mock_http = recording_client(instrument_wire, transcript, "mock", timeout=longest_wait,
+                                 annotate=annotate_mock_entries)
+    signals.instances.watch(config.mock_instance, config.through_gateway, config.container_url)
+    # through the gateway, the control API is one more deployment route: the run's headers, its long-poll cap
+    mock = MockControl(AsyncMockClient(mock_http, config.container_url, headers=dict(config.mock_headers)),
+                       journal_since=config.journal_since, sink_since=config.sink_since,
+                       sink=config.mock_sink if config.through_gateway else None, long_poll=config.long_poll,
+                       instances=signals.instances)
     return CheckContext(
         name=check.name,
         config=config,
@@ -69,8 +76,7 @@ def gateway_context(
         transcript=transcript,
         ledger=ledger,
         gateway=gateway(config.gateway, "gateway"),
-        mock=MockControl(AsyncMockClient(mock_http, config.container_url), journal_since=config.journal_since,
-                         sink_since=config.sink_since),
+        mock=mock,
         other=gateway(config.other_gateway, "other-gateway") if config.other_gateway else None,
         signals=signals,
         timed=check.timed,
@@ -148,6 +154,8 @@ class Engine:
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._main_task: asyncio.Task | None = None
+        #: run-wide, read after the run: which mock instances answered (set up by the gateway checks' context)
+        self.signals = Signals()
 
     # -- the calling thread's side -------------------------------------------------
     def start(self) -> None:
@@ -189,7 +197,7 @@ class Engine:
     async def _main(self) -> None:
         self._loop = asyncio.get_running_loop()
         self._main_task = asyncio.current_task()
-        signals = Signals()
+        signals = self.signals
         main = sorted((c for c in self.checks if c.phase == "main"), key=lambda c: (not c.timed, c.heavy))
         signals.timed_pending = sum(1 for c in main if c.timed)
         if signals.timed_pending == 0:

@@ -5,6 +5,10 @@ Inert unless `--gateway` is given, so it can stay installed (entry point
 
     pytest -p conformance.runs.plugin --gateway http://gw/mock --container-url http://127.0.0.1:8000
 
+(without `--container-url` the mock container is reached through the
+gateway, `{gateway}/_mock/...` with the `--conformance-header`s: a hosted
+deployment whose container has no other address)
+
 collects one `CheckItem` per registered check (named with its IDs, so
 `-k GW-ASYNC` and `--junitxml` work as usual). When the test loop starts,
 the engine runs every selected check concurrently in a background thread;
@@ -19,7 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -29,10 +33,14 @@ from conformance.contract import catalogue
 from conformance.checks import Check, all_checks
 from conformance.judge.config import (
     DEFAULT_DELAY,
+    DEFAULT_LONG_POLL,
     DEFAULT_N,
+    DEFAULT_READY_TIMEOUT,
     DEFAULT_PARALLEL,
     DEFAULT_REQUEST_TIMEOUT,
     DEFAULT_T_ACCEPT,
+    DIRECT,
+    THROUGH_GATEWAY,
     SuiteConfig,
     parse_header,
 )
@@ -79,7 +87,9 @@ def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("conformance", "async inference gateway conformance (active only with --gateway)")
     group.addoption("--gateway", default=None, metavar="URL", help="inference base {base}/{deployment} of the gateway under test")
-    group.addoption("--container-url", default=None, metavar="URL", help="the mock container the deployment is routed to")
+    group.addoption("--container-url", default=None, metavar="URL",
+                    help="the mock container the deployment is routed to (default: reached through the gateway, "
+                    "{gateway}/_mock/..., as on a hosted gateway)")
     group.addoption("--other-gateway", default=None, metavar="URL",
                     help="inference base of a second deployment routed to the same mock (GW-SEC-01)")
     group.addoption("--conformance-header", action="append", default=[], metavar="'NAME: VALUE'",
@@ -118,6 +128,17 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="(set by `conformance run`) the mock's last journal seq before the run")
     group.addoption("--conformance-sink-since", type=int, default=None, metavar="SEQ",
                     help="(set by `conformance run`) the mock's last webhook sink seq before the run")
+    group.addoption("--conformance-ready-timeout", type=float, default=DEFAULT_READY_TIMEOUT, metavar="S",
+                    help="through the gateway: how long to wait for the deployment to become ready (GET {gateway}/health)")
+    group.addoption("--conformance-long-poll", type=float, default=None, metavar="S",
+                    help=f"through the gateway: the longest one wait request to the mock may take (default {DEFAULT_LONG_POLL:g}; "
+                    "keep it under the gateway's own timeout for a silent container)")
+    group.addoption("--conformance-mock-instance", default=None, help="(set by `conformance run`) the mock's instance id")
+    group.addoption("--conformance-mock-sink", default=None, help="(set by `conformance run`) the mock's own sink URL")
+    group.addoption("--conformance-ready-wait", type=float, default=None,
+                    help="(set by `conformance run`) seconds waited for the deployment to become ready")
+    group.addoption("--conformance-round-trip", type=float, default=0.0,
+                    help="(set by `conformance run`) seconds of one request to the gateway and back")
     group.addoption("--conformance-no-preflight", action="store_true", default=False,
                     help="skip the reachability and routing checks before the run (the CLI already did them)")
     group.addoption("--conformance-no-summary", action="store_true", default=False,
@@ -135,8 +156,14 @@ def pytest_configure(config: pytest.Config) -> None:
     if not gateway:
         return  # inert: this pytest session is not a conformance run
     option = config.getoption
-    if not option("container_url"):
-        raise pytest.UsageError("--container-url is required with --gateway: the URL of the mock container the deployment is routed to")
+    # no --container-url: the mock is reached through the gateway (a hosted deployment)
+    access = DIRECT if option("container_url") else THROUGH_GATEWAY
+    container_url = option("container_url") or gateway
+    long_poll = option("conformance_long_poll")
+    if access == THROUGH_GATEWAY and long_poll is None:
+        long_poll = DEFAULT_LONG_POLL
+    if long_poll is not None and not long_poll > 0:
+        raise pytest.UsageError("--conformance-long-poll must be above 0")
     try:
         headers = tuple(parse_header(text) for text in option("conformance_header"))
         allow_origins = tuple(str(parse_allowed(text)) for text in option("conformance_allow_origin"))
@@ -150,7 +177,7 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(str(exc)) from None
     suite_config = SuiteConfig(
         gateway=gateway,
-        container_url=option("container_url"),
+        container_url=container_url,
         other_gateway=option("other_gateway"),
         headers=headers,
         allow_origins=allow_origins,
@@ -166,11 +193,18 @@ def pytest_configure(config: pytest.Config) -> None:
         hypothesis_db=option("conformance_hypothesis_db"),
         journal_since=option("conformance_journal_since"),
         sink_since=option("conformance_sink_since"),
+        mock_access=access,
+        mock_sink=option("conformance_mock_sink"),
+        mock_instance=option("conformance_mock_instance"),
+        long_poll=long_poll,
+        round_trip=option("conformance_round_trip"),
     )
     if suite_config.examples is not None and suite_config.examples < 1:
         raise pytest.UsageError("--conformance-examples must be at least 1")
-    target = TargetInfo(option("conformance_target_mode"), gateway, option("container_url"), option("other_gateway"),
-                        option("conformance_gateway_cmd"))
+    target = TargetInfo(option("conformance_target_mode"), gateway, container_url, option("other_gateway"),
+                        option("conformance_gateway_cmd"), mock_access=access,
+                        ready_wait=option("conformance_ready_wait"),
+                        round_trip=option("conformance_round_trip") or None)
     json_path = Path(option("conformance_json")) if option("conformance_json") else None
     config.stash[STATE] = SuiteState(suite_config, selection, option("conformance_strict"), expected, target, json_path,
                                      not option("conformance_no_preflight"))
@@ -184,8 +218,9 @@ def pytest_report_header(config: pytest.Config) -> list[str] | None:
     if state.selection.kind == "container":
         return [terminal_safe(f"conformance: container {redact_url(state.target.container_url)} ({params})")]
     # the URLs may carry credentials (userinfo, ?key=): this line goes to the terminal and CI logs
-    return [terminal_safe(f"conformance: gateway {redact_url(state.config.gateway)} -> mock "
-                          f"{redact_url(state.config.container_url)} ({params})")]
+    mock = ("the mock reached through the gateway" if state.config.through_gateway
+            else f"mock {redact_url(state.config.container_url)}")
+    return [terminal_safe(f"conformance: gateway {redact_url(state.config.gateway)} -> {mock} ({params})")]
 
 
 class ConformanceSuite(pytest.Collector):
@@ -292,10 +327,12 @@ def pytest_runtestloop(session: pytest.Session):  # type: ignore[no-untyped-def]
     items = [item for item in session.items if isinstance(item, CheckItem)]
     if items and state.run_preflight:
         try:
-            positions = preflight(state.config)
+            positions = preflight(state.config, ready_timeout=session.config.getoption("conformance_ready_timeout"),
+                                  on_progress=lambda line: print(f"conformance: {line}", flush=True))
         except TargetError as exc:
             pytest.exit(f"conformance: {exc}", returncode=2)
-        state.config = replace(state.config, journal_since=positions.journal, sink_since=positions.sink)
+        state.config = positions.apply(state.config)
+        state.target.ready_wait, state.target.round_trip = positions.ready_wait, positions.round_trip or None
     state.started_at, state.started = dt.datetime.now(dt.timezone.utc), time.monotonic()
     hook = session.config.hook
     state.engine = Engine(state.config, [item.check for item in items],
@@ -306,12 +343,13 @@ def pytest_runtestloop(session: pytest.Session):  # type: ignore[no-untyped-def]
         return (yield)
     finally:
         state.engine.stop()
+        state.target.mock_instances = state.engine.signals.instances.instances
         state.document = add_reproductions(build_document(
             config=state.config, target=state.target, selection=state.selection, records=state.engine.records(),
             strict=state.strict, expected_failures=state.expected, started_at=state.started_at,
             duration=time.monotonic() - state.started,
         ))
-        if state.json_path is not None:
+        if state.json_path is not None and not state.target.several_mocks:
             from conformance.reports.json_report import write_json
 
             write_json(state.document, state.json_path)
@@ -322,6 +360,13 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     state = _state(config)
     if state is None or state.document is None or not state.document.checks or config.getoption("conformance_no_summary"):
         return
+    if state.target.several_mocks:
+        from conformance.checks.instrument import replica_message
+
+        terminalreporter.write_sep("=", "conformance: not judged")
+        terminalreporter.write_line(replica_message(len(state.target.mock_instances), state.config.through_gateway,
+                                                    state.config.container_url))
+        return
     from conformance.reports.console import render_text
 
     terminalreporter.write_sep("=", "conformance")
@@ -330,8 +375,15 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
 
 @pytest.hookimpl(trylast=True)
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    """A stale expected failure passes every item but fails the run: say so in pytest's own exit status too."""
+    """pytest's own exit status says what the document says.
+
+    Several mock instances answered: no verdict stands (exit 2, as for a
+    target that cannot be tested). A stale expected failure passes every item
+    but fails the run (exit 1)."""
     state = _state(session.config)
-    summary = state.document.summary if state is not None and state.document is not None else None
-    if summary is not None and summary.exit_code == 1 and session.exitstatus == pytest.ExitCode.OK:
+    if state is None or state.document is None:
+        return
+    if state.target.several_mocks:
+        session.exitstatus = 2
+    elif state.document.summary.exit_code == 1 and session.exitstatus == pytest.ExitCode.OK:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED

@@ -22,7 +22,8 @@ from conformance.judge.model import FailureRecord, IdVerdict, Outcome
 
 
 @pytest.mark.parametrize(("args", "message"), [
-    (["--gateway", "http://127.0.0.1:1/mock"], "--container-url is required"),
+    (["--gateway", "http://127.0.0.1:1/mock"], "(--gateway) does not answer"),
+    (["--gateway-cmd", "true", "--container-url", "http://127.0.0.1:1"], "not used with --gateway-cmd"),
     (["--container-url", "http://127.0.0.1:1"], "needs --gateway"),
     (["--gateway", "http://10.1.2.3/mock", "--container-url", "http://127.0.0.1:1"], "--allow-remote"),
     (["--mix", "async=50,turbo=50"], "unknown mode 'turbo'"),

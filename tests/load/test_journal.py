@@ -1,6 +1,6 @@
 """The instrument's count: several mocks' journals add up per body, and a
 journal ring that evicted entries before they were read is reported, never
-silently counted short."""
+silently counted short. Every read goes through the mock's own client."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ import httpx
 import pytest
 
 from conformance.runs.launcher import ManagedServer
-from conformance.runs.load.journal import JournalTail, webhook_counts
+from conformance.runs.load.journal import JournalTail, MockReader, webhook_counts
+from mock_container.client import MockClient
 
 from ..conftest import start_mock
 
@@ -30,6 +31,10 @@ def client() -> Iterator[httpx.Client]:
         yield http
 
 
+def readers(client: httpx.Client, *urls: str) -> list[MockReader]:
+    return [MockReader(MockClient(client, url), url) for url in urls]
+
+
 def post(client: httpx.Client, url: str, correlation: str, body: bytes, **query: str) -> None:
     params = {"mock-correlation": correlation, **{f"mock-{k}": v for k, v in query.items()}}
     assert client.post(f"{url}/infer", params=params, content=body).status_code == 200
@@ -37,7 +42,7 @@ def post(client: httpx.Client, url: str, correlation: str, body: bytes, **query:
 
 def test_several_mocks_are_one_count_per_body(mock_url: str, small_mock: ManagedServer, client: httpx.Client) -> None:
     correlation = f"t-{uuid.uuid4().hex}"
-    tail = JournalTail((mock_url, small_mock.url), correlation, client)
+    tail = JournalTail(readers(client, mock_url, small_mock.url), correlation)
     tail.start()
     once, twice = b'{"n": 1}', b'{"n": 2}'
     post(client, mock_url, correlation, once)
@@ -53,7 +58,7 @@ def test_several_mocks_are_one_count_per_body(mock_url: str, small_mock: Managed
 
 def test_an_evicting_ring_is_reported(small_mock: ManagedServer, client: httpx.Client) -> None:
     correlation = f"t-{uuid.uuid4().hex}"
-    tail = JournalTail((small_mock.url,), correlation, client)
+    tail = JournalTail(readers(client, small_mock.url), correlation)
     tail.start()
     for n in range(3):
         post(client, small_mock.url, correlation, f'{{"n": {n}}}'.encode())
@@ -62,13 +67,26 @@ def test_an_evicting_ring_is_reported(small_mock: ManagedServer, client: httpx.C
     for n in range(3, 15):  # more than the ring holds, between two reads
         post(client, small_mock.url, correlation, f'{{"n": {n}}}'.encode())
     tail.poll()
-    assert sum(tail.counts.values()) < 15
-    assert len(tail.gaps) == 1 and "evicted" in tail.gaps[0]
+    # the ring (8) holds seqs 8..15: 4..7 went before they were read, and the mock says so (evicted_since)
+    assert sum(tail.counts.values()) == 3 + 8
+    assert len(tail.gaps) == 1 and "4 journal entries written after seq 3 were evicted" in tail.gaps[0]
+    tail.poll()
+    assert len(tail.gaps) == 1  # reported once, not on every later read
 
 
 def test_webhook_deliveries_are_counted_by_the_submission_they_echo(mock_url: str, client: httpx.Client) -> None:
     key = f"k-{uuid.uuid4().hex}"
     body = f'{{"n": "{key}"}}'.encode()
     post(client, mock_url, key, body, **{"webhook-url": f"{mock_url}/_mock/webhooks/{key}"})
-    counts, unnamed = webhook_counts(mock_url, key, expected=1, timeout=10, client=client)
+    counts, unnamed = webhook_counts(readers(client, mock_url), key, expected=1, timeout=10)
     assert counts == {hashlib.sha256(body).hexdigest(): 1} and unnamed == 0
+
+
+def test_every_mocks_own_sink_is_counted(mock_url: str, small_mock: ManagedServer, client: httpx.Client) -> None:
+    """Replicas on separate hosts each deliver to their own loopback sink: the count reads them all."""
+    key = f"k-{uuid.uuid4().hex}"
+    bodies = {url: f'{{"n": "{key}-{i}"}}'.encode() for i, url in enumerate((mock_url, small_mock.url))}
+    for url, body in bodies.items():
+        post(client, url, key, body, **{"webhook-url": f"{url}/_mock/webhooks/{key}"})
+    counts, unnamed = webhook_counts(readers(client, mock_url, small_mock.url), key, expected=2, timeout=10)
+    assert counts == {hashlib.sha256(body).hexdigest(): 1 for body in bodies.values()} and unnamed == 0

@@ -8,7 +8,15 @@ import pytest
 
 from conformance.cli.load import parse_duration
 from conformance.runs.load.tally import Tally, Fate, merge
-from conformance.runs.load.settings import LoadSettings, SettingsError, add_arguments, from_options, parse_mix
+from conformance.runs.load.settings import (
+    HEADERS_ENV,
+    LoadSettings,
+    SettingsError,
+    add_arguments,
+    from_options,
+    headers_from_env,
+    parse_mix,
+)
 
 
 def test_a_tally_survives_the_wire_and_moves_onto_the_masters_clock() -> None:
@@ -72,3 +80,30 @@ def test_durations_are_bounded() -> None:
     for text in ("", "0s", "25h", "soon", "-3"):
         with pytest.raises(SettingsError, match="duration"):
             parse_duration(text)
+
+
+def test_through_the_gateway_the_mock_is_the_host_and_hears_the_headers() -> None:
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    options = parser.parse_args(["--conformance-through-gateway", "--conformance-header", "Authorization: Bearer k"])
+    options.host = "https://gw.example/my-mock"  # Locust's own --host
+    settings = from_options(options)
+    assert settings.through_gateway and settings.container_urls == ("https://gw.example/my-mock",)
+    assert settings.mock_headers == (("Authorization", "Bearer k"),) and settings.long_poll == 2.0
+    # written back, so the master hands it to its workers, which have no --host of their own
+    assert options.conformance_container_url == "https://gw.example/my-mock"
+    direct = from_options(parser.parse_args(["--conformance-container-url", "http://127.0.0.1:1",
+                                             "--conformance-header", "Authorization: Bearer k"]))
+    assert direct.mock_headers == () and direct.long_poll is None  # the key never goes to a mock reached directly
+
+
+def test_the_webhook_url_is_the_mocks_own_sink_when_known() -> None:
+    settings = LoadSettings(run_id="r1", container_urls=("https://gw.example/m",),
+                            webhook_sink="http://127.0.0.1:8000/_mock/webhooks/")
+    assert settings.webhook_url == "http://127.0.0.1:8000/_mock/webhooks/r1"
+
+
+def test_headers_come_from_the_environment_one_per_line() -> None:
+    env = {HEADERS_ENV: "Authorization: Bearer k\n\nX-Team: a b\n"}
+    assert headers_from_env(env) == ["Authorization: Bearer k", "X-Team: a b"]
+    assert headers_from_env({}) == []

@@ -54,7 +54,6 @@ def test_requirements_follows_the_selection_flags_and_their_env_vars() -> None:
     ("args", "message"),
     [
         (["run", "-k", "GW-NOPE"], "no gateway requirement ID starts with it"),
-        (["run", "--gateway", "http://127.0.0.1:9/mock"], "--gateway needs --container-url"),
         (["run", "--container-url", "http://127.0.0.1:9"], "--container-url needs --gateway"),
         (["run", "-H", "no colon here"], "is not of the form 'Name: value'"),
         (["requirements", "-k", "XX"], "no gateway requirement ID starts with it"),

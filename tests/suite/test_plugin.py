@@ -32,10 +32,10 @@ def test_the_plugin_is_inert_without_gateway(tmp_path: Path) -> None:
     assert "test_own.py::test_own" in proc.stdout and "conformance" not in proc.stdout
 
 
-def test_gateway_without_container_url_is_a_usage_error(tmp_path: Path) -> None:
+def test_gateway_without_container_url_reaches_the_mock_through_it(tmp_path: Path) -> None:
     proc = pytest_in(tmp_path, "--gateway", "http://127.0.0.1:9/mock")
-    assert proc.returncode == pytest.ExitCode.USAGE_ERROR
-    assert "--container-url is required" in proc.stderr
+    assert proc.returncode == 2
+    assert "the gateway at http://127.0.0.1:9/mock (--gateway) does not answer" in proc.stdout + proc.stderr
 
 
 def test_a_team_runs_the_checks_in_its_own_pytest(tmp_path: Path, gateway: str, mock_url: str) -> None:

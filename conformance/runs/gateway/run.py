@@ -15,16 +15,25 @@ pytest runs in-process with an isolated configuration (the package's own
 from __future__ import annotations
 
 import tempfile
-from dataclasses import replace
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from conformance.checks.instrument import replica_message
 from conformance.http.origins import OriginError, parse_allowed
-from conformance.judge.config import DEFAULT_DELAY, DEFAULT_N, DEFAULT_PARALLEL, DEFAULT_REQUEST_TIMEOUT, DEFAULT_T_ACCEPT, SuiteConfig
-from conformance.runs.gateway.preflight import TargetError, preflight
+from conformance.judge.config import (
+    DEFAULT_DELAY,
+    DEFAULT_LONG_POLL,
+    DEFAULT_N,
+    DEFAULT_PARALLEL,
+    DEFAULT_READY_TIMEOUT,
+    DEFAULT_REQUEST_TIMEOUT,
+    DEFAULT_T_ACCEPT,
+    SuiteConfig,
+)
+from conformance.runs.gateway.preflight import Progress, TargetError, preflight
 from conformance.judge.model import CheckRecord, ResultDocument
 from conformance.judge.selection import Selection, SelectionError, load_expected_failures
 from conformance.runs.gateway.targets import Target, start_target
@@ -70,12 +79,15 @@ def pytest_args(
     json_path: str | Path | None = None,
     preflight_done: bool = True,
     pytest_output: bool = False,
+    ready_wait: float | None = None,
     extra: Sequence[str] = (),
 ) -> list[str]:
     """The pytest command line of one run (isolated ini, the plugin, the run's options)."""
     args = isolated_args(pytest_output)
-    args += ["--gateway", target.gateway, "--container-url", target.container_url,
-             "--conformance-target-mode", target.mode,
+    args += ["--gateway", target.gateway]
+    if not target.through_gateway:  # without it the plugin reaches the mock through the gateway
+        args += ["--container-url", target.container_url]
+    args += ["--conformance-target-mode", target.mode,
              "--conformance-delay", str(config.delay), "--conformance-t-accept", str(config.t_accept),
              "--conformance-t-done", str(config.t_done), "--conformance-n", str(config.n),
              "--conformance-request-timeout", str(config.request_timeout),
@@ -112,6 +124,16 @@ def pytest_args(
         args += ["--conformance-journal-since", str(config.journal_since)]
     if config.sink_since is not None:
         args += ["--conformance-sink-since", str(config.sink_since)]
+    if config.mock_instance is not None:
+        args += ["--conformance-mock-instance", config.mock_instance]
+    if config.mock_sink is not None:
+        args += ["--conformance-mock-sink", config.mock_sink]
+    if config.long_poll is not None:
+        args += ["--conformance-long-poll", str(config.long_poll)]
+    if ready_wait is not None:
+        args += ["--conformance-ready-wait", str(ready_wait)]
+    if config.round_trip:
+        args += ["--conformance-round-trip", str(config.round_trip)]
     if preflight_done:
         args.append("--conformance-no-preflight")
     return args + list(extra)
@@ -151,6 +173,9 @@ def run_suite(
     on_check_finished: Callable[[CheckRecord], None] | None = None,
     on_target: Callable[[Target], Any] | None = None,
     pytest_output: bool = False,
+    ready_timeout: float = DEFAULT_READY_TIMEOUT,
+    long_poll: float | None = DEFAULT_LONG_POLL,
+    on_progress: Progress | None = None,
 ) -> ResultDocument:
     """Run the suite against a target and return its result document.
 
@@ -158,11 +183,17 @@ def run_suite(
     gateway routed to a running mock); `gateway_cmd` (start the mock, then
     this command with `{port}` and `{container_url}` filled in; `gateway`
     defaults to `http://127.0.0.1:{port}/mock`); or neither (the mock and the
-    reference gateway, deployments `mock` and `other`). `allow_origins`: other
-    origins a StatusPath or ResultPath may lead to (conformance.http.origins).
+    reference gateway, deployments `mock` and `other`). `gateway` without
+    `container_url`: the mock is reached through the gateway (a hosted
+    deployment), with `headers`; the run first waits up to `ready_timeout`
+    for it (`on_progress` hears how it goes), and cuts every wait on the
+    mock into long-polls of at most `long_poll` seconds. `allow_origins`:
+    other origins a StatusPath or ResultPath may lead to
+    (conformance.http.origins).
 
-    Raises TargetError (nothing to test at the given place, or not routed to
-    the mock), SelectionError (bad -k/--level/expected-failures/allow_origins), SuiteError.
+    Raises TargetError (nothing to test at the given place, not routed to
+    the mock, or several mock replicas answering), SelectionError (bad
+    -k/--level/expected-failures/allow_origins), SuiteError.
     """
     Selection.make(select, levels)  # fail fast, before anything starts
     xfail_file = None
@@ -191,13 +222,15 @@ def run_suite(
                                  delay=delay, t_accept=t_accept,
                                  t_done_override=t_done, n=n, request_timeout=request_timeout, parallel=parallel, seed=seed,
                                  examples=examples, explore=explore,
-                                 hypothesis_db=str(hypothesis_db) if hypothesis_db else None)
-            positions = preflight(config)
-            config = replace(config, journal_since=positions.journal, sink_since=positions.sink)
+                                 hypothesis_db=str(hypothesis_db) if hypothesis_db else None,
+                                 mock_access=target.mock_access,
+                                 long_poll=long_poll if target.through_gateway else None)
+            positions = preflight(config, ready_timeout=ready_timeout, on_progress=on_progress)
+            config = positions.apply(config)
             listener = Listener(on_check_finished)
             args = pytest_args(target, config, select=select, levels=levels, strict=strict,
                                expected_failures=expected_failures, allow_stale=allow_stale, json_path=json_path,
-                               pytest_output=pytest_output)
+                               pytest_output=pytest_output, ready_wait=positions.ready_wait)
             code = pytest.main(args, plugins=[listener])
     finally:
         if xfail_file is not None:
@@ -206,4 +239,8 @@ def run_suite(
         if code == 2 or code == pytest.ExitCode.USAGE_ERROR:
             raise SuiteError(f"pytest stopped with exit code {int(code)} before the suite ran (see its message above)")
         raise SuiteError(f"pytest ended with exit code {int(code)} and no result document")
+    instances = listener.document.target.mock_instances
+    if len(instances) > 1:  # some checks read one journal, some another: no verdict stands on that
+        target_info = listener.document.target
+        raise TargetError(replica_message(len(instances), target_info.through_gateway, target_info.container_url))
     return listener.document

@@ -1,6 +1,8 @@
 """What `conformance run` runs against: a given URL, the reference gateway, or a team's gateway command.
 
-The two started forms bring up the mock container and the gateway on free
+A given gateway with no `--container-url` is judged with its mock reached
+through it (`{gateway}/_mock/...`): the hosted form, where the container has
+no other address. The two started forms bring up the mock container and the gateway on free
 loopback ports (in parallel: both are Python processes that take a moment
 to import) and stop both for sure afterwards.
 """
@@ -8,10 +10,11 @@ to import) and stop both for sure afterwards.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+from conformance.judge.config import DIRECT, THROUGH_GATEWAY
 from conformance.runs.launcher import ManagedServer, ServerStartError, python_command
 from conformance.runs.gateway.preflight import TargetError
 
@@ -26,9 +29,15 @@ ANY_STATUS = tuple(range(100, 600))
 class Target:
     mode: str  # "url", "reference" or "gateway-cmd"
     gateway: str
+    #: where the suite reaches the mock's control API: the mock itself, or (THROUGH_GATEWAY) the gateway
     container_url: str
     other_gateway: str | None = None
     gateway_cmd: str | None = None
+    mock_access: str = DIRECT
+
+    @property
+    def through_gateway(self) -> bool:
+        return self.mock_access == THROUGH_GATEWAY
 
 
 def _start_together(servers: list[ManagedServer]) -> None:
@@ -69,16 +78,22 @@ def start_target(
     other_gateway: str | None = None,
     container_timeout: float = 4.5,
     start_timeout: float = 30.0,
+    mock_args: Sequence[str] = (),
+    reference_args: Sequence[str] = (),
 ) -> Iterator[Target]:
-    """Yield the target to test, starting (and afterwards stopping) what has to be started."""
+    """Yield the target to test, starting (and afterwards stopping) what has to be started.
+
+    `mock_args` go to the mock container started here, `reference_args` to the reference gateway
+    (e.g. `conformance load` sizes both for its users)."""
     if gateway_cmd is None and gateway is not None:
-        if not container_url:
-            raise TargetError("--container-url is required with --gateway: the mock container the deployment is routed to")
+        if not container_url:  # a hosted gateway: its container is reached only through it
+            yield Target("url", gateway, gateway, other_gateway, mock_access=THROUGH_GATEWAY)
+            return
         yield Target("url", gateway, container_url, other_gateway)
         return
     if container_url and gateway_cmd is None:
         raise TargetError("--container-url needs --gateway (or --gateway-cmd): without a target the suite starts its own mock")
-    mock = ManagedServer(python_command("mock_container", "--port", "{port}"), name="mock-container",
+    mock = ManagedServer(python_command("mock_container", "--port", "{port}", *mock_args), name="mock-container",
                          start_timeout=start_timeout)
     values = {"container_url": mock.url}
     if gateway_cmd is not None:
@@ -92,7 +107,7 @@ def start_target(
         argv = python_command(
             "conformance", "gateway", "--port", "{port}",
             "--deployment", "mock={container_url}", "--deployment", "other={container_url}",
-            "--container-timeout", f"{container_timeout:g}",
+            "--container-timeout", f"{container_timeout:g}", *reference_args,
         )
         server = ManagedServer(argv, name="reference-gateway", substitutions=values, start_timeout=start_timeout)
         target = Target("reference", f"{server.url}/mock", mock.url, f"{server.url}/other")

@@ -30,12 +30,22 @@ from gevent.event import Event
 from locust import events
 from locust.runners import STATE_CLEANUP, STATE_INIT, STATE_MISSING, STATE_STOPPED, STATE_STOPPING, MasterRunner, WorkerRunner
 
-from conformance.runs.load.journal import JournalError, JournalTail
+from conformance.checks.instrument import replica_message
+from conformance.runs.load.journal import JournalError, JournalTail, MockReader
 from conformance.runs.load.tally import Tally, merge
 from conformance.runs.load.monitor import InstrumentMonitor
 from conformance.judge.model import ResultDocument
 from conformance.runs.load.report import CANNOT_JUDGE, build_document, console_summary, write_json
-from conformance.runs.load.settings import SettingsError, add_arguments, from_options, is_loopback_url
+from conformance.runs.load.settings import (
+    LoadSettings,
+    SettingsError,
+    add_arguments,
+    from_options,
+    headers_from_env,
+    is_loopback_url,
+    parse_header,
+)
+from mock_container.client import API_VERSION, MockClient, MockError
 from conformance.runs.load.settle import settle
 from conformance.runs.load.state import Role, RunState, attach, run_state
 from conformance.runs.load.verdicts import Evidence, judge
@@ -51,6 +61,9 @@ LEDGER_WAIT = 60.0
 #: A headless run with no --run-time still ends (the run is bounded in time).
 DEFAULT_RUN_TIME = 60
 POLL_INTERVAL = 1.0
+#: `GET /_mock/info` asked this many times through a gateway before the load: one instance must answer
+#: (the same probe as `conformance run`'s pre-flight)
+REPLICA_PROBES = 8
 
 _installed = False
 _tallies_in = Event()
@@ -86,8 +99,16 @@ def on_init(environment: Any, runner: Any = None, **_: Any) -> None:
     state = attach(environment, RunState(role))
     options = environment.parsed_options
     try:
+        # credentials from the environment join the options, which the master hands to its workers
+        options.conformance_header = list(options.conformance_header or []) + headers_from_env()
+        for text in options.conformance_header:
+            parse_header(text)
         state.settings = from_options(options)
         _check_targets(environment.host, state.settings.container_urls, bool(options.conformance_allow_remote))
+        sink = _meet_mocks(state.settings)
+        if not options.conformance_webhook_base and not options.conformance_webhook_sink:
+            options.conformance_webhook_sink = sink
+            state.settings = from_options(options)
     except SettingsError as exc:
         log.error("conformance load: %s", exc)
         sys.exit(CANNOT_JUDGE)
@@ -109,6 +130,33 @@ def _check_targets(host: str | None, container_urls: tuple[str, ...], allow_remo
                                 "--conformance-allow-remote (conformance load: --allow-remote) is given")
 
 
+def _readers(settings: LoadSettings, client: httpx.Client) -> list[MockReader]:
+    """Every mock the run counts on, through the one client of the mock's control API."""
+    return [MockReader(MockClient(client, url, dict(settings.mock_headers)), url, settings.through_gateway,
+                       settings.long_poll) for url in settings.container_urls]
+
+
+def _meet_mocks(settings: LoadSettings) -> str:
+    """Before any load: every mock answers its control API in this kit's version, and through a
+    gateway exactly one instance answers. Returns the first mock's own webhook sink URL."""
+    sinks = []
+    with httpx.Client(timeout=10.0, trust_env=False) as client:
+        for reader in _readers(settings, client):
+            try:
+                infos = [reader.client.info(check_api=False)
+                         for _ in range(REPLICA_PROBES if settings.through_gateway else 1)]
+            except MockError as exc:
+                raise SettingsError(f"the mock container at {reader.label} cannot be used: {exc}") from None
+            if infos[0].api != API_VERSION:
+                raise SettingsError(f"the mock container at {reader.label} speaks control API {infos[0].api}; this "
+                                    f"kit speaks {API_VERSION}: run the mock container of this kit's version")
+            instances = {info.instance for info in infos}
+            if len(instances) > 1:
+                raise SettingsError(replica_message(len(instances), settings.through_gateway, reader.label))
+            sinks.append(infos[0].sink)
+    return sinks[0]
+
+
 # -- start ---------------------------------------------------------------------------------
 
 def on_test_start(environment: Any, **_: Any) -> None:
@@ -123,7 +171,9 @@ def on_test_start(environment: Any, **_: Any) -> None:
     state.worker_tallies.clear()
     _tallies_in.clear()
     state.started_at = time.time()
-    state.client = httpx.Client(timeout=10.0, trust_env=False)  # the run's headers never go through a proxy of the environment
+    # trust_env=False: the run's headers never leave through a proxy named in the environment
+    state.client = httpx.Client(timeout=10.0, trust_env=False)
+    state.tail = JournalTail(_readers(state.settings, state.client), state.settings.run_id)
     problem = _unreachable(environment.host, state)
     if problem:
         log.error("conformance load: %s", problem)
@@ -131,26 +181,23 @@ def on_test_start(environment: Any, **_: Any) -> None:
         environment.process_exit_code = CANNOT_JUDGE
         gevent.spawn(environment.runner.quit)
         return
-    state.tail = JournalTail(state.settings.container_urls, state.settings.run_id, state.client)
-    state.tail.start()
-    state.monitor = InstrumentMonitor(state.settings.container_urls, environment.host)
+    # through the gateway the mock's process is not the listener at the gateway's port: watch none
+    mocks = () if state.settings.through_gateway else state.settings.container_urls
+    state.monitor = InstrumentMonitor(mocks, environment.host)
     state.poller = gevent.spawn(_poll_loop, state)
 
 
 def _unreachable(gateway: str, state: RunState) -> str | None:
-    """Any HTTP answer means reachable; only the mocks' control API must answer 200."""
+    """Any HTTP answer means reachable; the mocks' control API must answer as the mock's (their positions)."""
     try:
         state.client.get(gateway, headers=dict(state.settings.headers))
     except httpx.HTTPError as exc:
         return f"the gateway {gateway} is unreachable: {type(exc).__name__}: {exc}"
-    for url in state.settings.container_urls:
-        try:
-            response = state.client.get(f"{url}/_mock/journal", params={"limit": 1})
-        except httpx.HTTPError as exc:
-            return f"the mock container {url} is unreachable: {type(exc).__name__}: {exc}"
-        if response.status_code != 200:
-            return f"{url} is not a mock container: /_mock/journal answered {response.status_code}"
-    return None
+    try:
+        state.tail.start()
+    except JournalError as exc:
+        return f"the mock container is unreachable or not a mock container: {exc}"
+    return state.tail.replicas
 
 
 def _poll_loop(state: RunState) -> None:
@@ -270,7 +317,11 @@ def _judge(environment: Any, state: RunState) -> ResultDocument:
         if not state.worker_tallies:
             raise NotJudged("no worker took part in the run")
         tally = merge(list(state.worker_tallies.values()))
+    if state.tail.replicas:
+        raise NotJudged(state.tail.replicas)
     settled = settle(tally, state.tail, settings, state.client, gateway=environment.host or "")
+    if state.tail.replicas:
+        raise NotJudged(state.tail.replicas)
     evidence = Evidence(
         tally=tally,
         settings=settings,

@@ -1,36 +1,44 @@
-"""The instrument's side of the count: the mock containers' journals and webhook sink.
+"""The instrument's side of the count: the mock containers' journals and webhook sinks.
+
+Every read goes through the mock's own client (`mock_container.client`), so
+a mock reached through the gateway (a hosted deployment: `{gateway}/_mock/...`
+with the run's headers) is read exactly like one reached at its own URL.
 
 `JournalTail` reads every mock's journal forward (`after=`) for this run's
 correlation and keeps only counts by body hash, so memory stays bounded by
 the number of submissions however long the run. It reads during the run as
 well as at the end, so a mock's bounded journal ring does not evict this
-run's entries before they are counted; if it did anyway, the tail notices
-the gap in sequence numbers and says so (the counts are then incomplete and
-the verdicts that depend on them are inconclusive, never passed).
+run's entries before they are counted; if it did anyway, the mock's own
+`evicted_since` says so (the counts are then incomplete and the verdicts
+that depend on them are inconclusive, never passed).
 
-Several mocks (one deployment spread over replicas, or several
-deployments) are combined by adding their counts per body hash: a body that
-reached two mocks once each was delivered twice.
+Several mocks (one deployment spread over replicas given by their own URLs,
+or several deployments) are combined by adding their counts per body hash: a
+body that reached two mocks once each was delivered twice. Behind one URL,
+though, the instance must stay the same: replicas behind a gateway answer
+reads in turn, each from its own journal, and no count can be built on that
+(`replicas` says so, and the run is not judged).
 """
 
 from __future__ import annotations
 
-import base64
 import time
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
-import httpx
-
+from conformance.checks.instrument import replica_message
 from conformance.runs.load.answers import echoed_sha
+from mock_container.client import Delivery, JournalEntry, MockClient, MockError, Page, TaskAnswer
 
-__all__ = ["JournalTail", "JournalError", "webhook_counts", "fetch_task"]
+__all__ = ["JournalTail", "JournalError", "MockReader", "webhook_counts", "fetch_task", "BEYOND"]
 
 #: Largest `count` asked of a long-poll, and entries read per request (the mock caps
 #: both at its journal size; the mock's default is 10 000).
 WAIT_COUNT_MAX = 1000
 PAGE = 500
+#: `after` beyond any sequence number: a page with no records, only the position
+BEYOND = 2**62
 
 
 class JournalError(RuntimeError):
@@ -38,163 +46,202 @@ class JournalError(RuntimeError):
 
 
 @dataclass
+class MockReader:
+    """One mock as the load reads it: its client, where it is reached (for messages), its long-poll cap."""
+
+    client: MockClient
+    label: str
+    through_gateway: bool = False
+    #: longest one wait request (s); None: as long as the wait needs
+    long_poll: float | None = None
+
+    def call(self, what: str, operation, *args, **kwargs):  # type: ignore[no-untyped-def]
+        """Run one client operation; JournalError (with the mock's message) when it fails."""
+        try:
+            return getattr(self.client, operation)(*args, **kwargs)
+        except MockError as exc:
+            raise JournalError(f"{what}: {exc}") from None
+
+    def chunk(self, remaining: float) -> float:
+        return remaining if self.long_poll is None else min(remaining, self.long_poll)
+
+
+@dataclass
 class _MockPosition:
-    url: str
+    mock: MockReader
+    instance: str = ""
     after: int = 0  # last seq of this run's entries already counted
     #: every entry of this run up to this seq (all correlations share the numbering) is counted
     covered: int = 0
     entries: int = 0
+    page: int = PAGE
     per_second: Counter = field(default_factory=Counter)  # int(unix time) -> entries
 
 
 class JournalTail:
-    def __init__(self, urls: tuple[str, ...], correlation: str, client: httpx.Client) -> None:
+    def __init__(self, mocks: Sequence[MockReader], correlation: str) -> None:
         self.correlation = correlation
-        self.client = client
-        self.mocks = [_MockPosition(url) for url in urls]
+        self.mocks = [_MockPosition(mock) for mock in mocks]
         self.counts: Counter[str] = Counter()  # body sha256 -> entries
         self.rejected: Counter[str] = Counter()  # behaviour errors the mock answered 400 for
         self.gaps: list[str] = []
-        self.page = PAGE
+        #: why the counts cannot be trusted at all (several mock instances behind one URL), or None
+        self.replicas: str | None = None
 
     @property
     def total(self) -> int:
         return sum(mock.entries for mock in self.mocks)
 
-    def _get(self, url: str, **params: Any) -> dict[str, Any]:
-        try:
-            response = self.client.get(url, params=params)
-        except httpx.HTTPError as exc:
-            raise JournalError(f"{url}: {type(exc).__name__}: {exc}") from exc
-        if response.status_code != 200:
-            raise JournalError(f"{url} answered {response.status_code}: {response.text[:200]}")
-        try:
-            return response.json()
-        except ValueError:
-            raise JournalError(f"{url} did not answer JSON") from None
+    @property
+    def readers(self) -> list[MockReader]:
+        return [position.mock for position in self.mocks]
 
     def start(self) -> None:
         """Before the load: everything already in the journals is someone else's."""
-        for mock in self.mocks:
-            for page in (self.page, 50, 1):  # a mock with a tiny ring refuses a bigger `limit`
-                try:
-                    last = self._get(f"{mock.url}/_mock/journal", limit=page, after=2**62).get("last_seq")
-                    break
-                except JournalError:
-                    if page == 1:
-                        raise
-            self.page = min(self.page, page)
-            mock.covered = mock.after = last if isinstance(last, int) else 0
+        for position in self.mocks:
+            mock = position.mock
+            info = mock.call(f"{mock.label}/_mock/info", "info")
+            size = info.settings.get("journal_size")
+            # a mock refuses a `limit` above its ring's size
+            position.page = min(PAGE, size) if isinstance(size, int) and size > 0 else PAGE
+            page = mock.call(f"{mock.label}/_mock/journal", "journal", after=BEYOND, limit=1)
+            position.instance = info.instance
+            self._same_instance(position, page)
+            position.covered = position.after = page.last_seq
+
+    def _same_instance(self, position: _MockPosition, page: Page) -> bool:
+        """False (and `replicas` set) when another instance answered than the one met at the start."""
+        if page.instance == position.instance:
+            return True
+        if self.replicas is None:
+            self.replicas = replica_message(2, position.mock.through_gateway, position.mock.label)
+        return False
 
     def poll(self) -> int:
         """Count every new entry of this run on every mock; returns how many were new."""
         new = 0
-        for mock in self.mocks:
-            last_seq = mock.covered
-            while True:
-                # small pages: a mock serialising a huge page stalls its inference side meanwhile
-                page = self._get(f"{mock.url}/_mock/journal", correlation=self.correlation, after=mock.after,
-                                 limit=self.page)
-                entries = page.get("entries", [])
-                for entry in entries:
-                    self._fold(mock, entry)
-                new += len(entries)
-                last_seq = page.get("last_seq", last_seq)
-                if len(entries) < self.page:
-                    break
-            self._check_gap(mock, last_seq)
+        for position in self.mocks:
+            if self.replicas is not None:
+                break  # nothing read now could be counted
+            new += self._poll_one(position)
         return new
 
-    def _fold(self, mock: _MockPosition, entry: dict[str, Any]) -> None:
-        mock.after = max(mock.after, int(entry["seq"]))
-        mock.entries += 1
-        mock.per_second[int(entry.get("time", 0))] += 1
-        if entry.get("error"):
-            field_name = entry["error"].get("field", "?") if isinstance(entry["error"], dict) else "?"
-            self.rejected[f"invalid behaviour field {field_name}"] += 1
-        self.counts[entry["body_sha256"]] += 1
-
-    def _check_gap(self, mock: _MockPosition, read_up_to: int) -> None:
-        """Entries of every correlation share one numbering without gaps. Once this run's
-        entries are read, the oldest entry the ring still holds must come right after the
-        position already covered: if it does not, the ring evicted entries before they
-        were read, and some may have been this run's."""
-        page = self._get(f"{mock.url}/_mock/journal", after=mock.covered, limit=1)
-        entries = page.get("entries", [])
-        if entries and int(entries[0]["seq"]) > mock.covered + 1:
+    def _poll_one(self, position: _MockPosition) -> int:
+        mock = position.mock
+        new = 0
+        pages = mock.client.journal_pages(self.correlation, after=position.after, limit=position.page,
+                                          since=position.covered)
+        last: Page | None = None
+        try:
+            # small pages: a mock serialising a huge page stalls its inference side meanwhile
+            for page in pages:
+                if not self._same_instance(position, page):
+                    return new
+                for entry in page.records:
+                    self._fold(position, entry)
+                new += len(page.records)
+                last = page
+        except MockError as exc:
+            raise JournalError(f"{mock.label}/_mock/journal: {exc}") from None
+        assert last is not None
+        if last.evicted_since:
+            # entries of every correlation share one numbering: some written after `covered` were
+            # evicted before this read, and some may have been this run's
             self.gaps.append(
-                f"{mock.url}: journal entries {mock.covered + 1}..{int(entries[0]['seq']) - 1} were evicted "
-                "before they were counted (raise the mock's --journal-size, or run more mocks)"
-            )
-        mock.covered = max(mock.covered, read_up_to)
+                f"{mock.label}: {last.evicted_since} journal entr{'y' if last.evicted_since == 1 else 'ies'} "
+                f"written after seq {position.covered} were evicted before they were counted (raise the mock's "
+                "--journal-size, or run more mocks)")
+        position.covered = max(position.covered, last.last_seq)
+        return new
+
+    def _fold(self, position: _MockPosition, entry: JournalEntry) -> None:
+        position.after = max(position.after, entry.seq)
+        position.entries += 1
+        position.per_second[int(entry.time)] += 1
+        if entry.error:
+            field_name = entry.error.get("field", "?") if isinstance(entry.error, dict) else "?"
+            self.rejected[f"invalid behaviour field {field_name}"] += 1
+        self.counts[entry.body_sha256] += 1
 
     def wait_more(self, count: int, timeout: float) -> None:
         """Block until `count` more entries of this run exist on one mock or `timeout` passes
         (the mock's long-poll: woken by the arrival, not by polling)."""
         if timeout <= 0 or count <= 0:
             return
-        mock = self.mocks[0] if len(self.mocks) == 1 else None
-        if mock is None:  # several mocks: no single long-poll covers them all; wait on each in turn
-            per = timeout / len(self.mocks)
-            for each in self.mocks:
-                self._wait_one(each, count, per)
-            return
-        self._wait_one(mock, count, timeout)
+        per = timeout / len(self.mocks)  # several mocks: no single long-poll covers them all; each in turn
+        for position in self.mocks:
+            self._wait_one(position, count, per)
 
-    def _wait_one(self, mock: _MockPosition, count: int, timeout: float) -> None:
-        try:
-            self.client.get(
-                f"{mock.url}/_mock/journal/wait",
-                params={"correlation": self.correlation, "count": min(count, WAIT_COUNT_MAX), "after": mock.after,
-                        "timeout": round(timeout, 3)},
-                timeout=timeout + 10,
-            )
-        except httpx.HTTPError as exc:
-            raise JournalError(f"{mock.url}/_mock/journal/wait: {type(exc).__name__}: {exc}") from exc
+    def _wait_one(self, position: _MockPosition, count: int, timeout: float) -> None:
+        mock = position.mock
+        deadline = time.monotonic() + timeout
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return
+            chunk = mock.chunk(remaining)
+            page = mock.call(f"{mock.label}/_mock/journal/wait", "wait_journal", self.correlation,
+                             min(count, WAIT_COUNT_MAX), chunk, after=position.after, limit=1)
+            if not page.timed_out or chunk >= remaining:
+                return
 
     def peak_rate(self) -> dict[str, int]:
         """Per mock: the most entries of this run journaled in one second."""
-        return {mock.url: max(mock.per_second.values(), default=0) for mock in self.mocks}
+        return {position.mock.label: max(position.per_second.values(), default=0) for position in self.mocks}
 
 
-def webhook_counts(sink_url: str, key: str, expected: int, timeout: float,
-                   client: httpx.Client) -> tuple[Counter, int]:
-    """Deliveries at the webhook sink under `key`, counted by the submission hash
-    their echo body names; waits (long-poll) until `expected` arrived or `timeout`.
-    Returns (counts by submission sha, deliveries whose body named none)."""
+def webhook_counts(mocks: Sequence[MockReader], key: str, expected: int, timeout: float) -> tuple[Counter, int]:
+    """Deliveries under `key` at every mock's own webhook sink, counted by the submission hash
+    their echo body names; waits (long-poll) until `expected` arrived in all or `timeout`.
+    Returns (counts by submission sha, deliveries whose body named none).
+
+    Each mock delivers to the sink on its own loopback address: mocks on one
+    port (replicas on separate hosts) each to their own sink, mocks on one
+    machine on separate ports to the first one's; so every sink is read.
+    """
     counts: Counter[str] = Counter()
-    unnamed = after = got = 0
+    unnamed = got = 0
+    after = [0] * len(mocks)
     deadline = time.monotonic() + max(timeout, 0)
-    while True:
-        remaining = deadline - time.monotonic()
-        missing = expected - got
-        waiting = missing > 0 and remaining > 0
-        route = "/_mock/webhooks/wait" if waiting else "/_mock/webhooks"
-        params: dict[str, Any] = {"key": key, "after": after}
-        if waiting:
-            params.update(count=min(missing, WAIT_COUNT_MAX), timeout=round(remaining, 3))
-        try:
-            response = client.get(f"{sink_url}{route}", params=params, timeout=max(remaining, 0) + 10)
-            deliveries = response.json().get("deliveries", [])
-        except (httpx.HTTPError, ValueError, AttributeError) as exc:
-            raise JournalError(f"{sink_url}{route}: {type(exc).__name__}: {exc}") from exc
-        for delivery in deliveries:
-            after = max(after, int(delivery["seq"]))
-            sha = echoed_sha(base64.b64decode(delivery.get("body_base64") or b""))
+
+    def read(index: int, page: Page[Delivery]) -> None:
+        nonlocal unnamed, got
+        for delivery in page.records:
+            after[index] = max(after[index], delivery.seq)
+            sha = echoed_sha(delivery.body)
             if sha is None:
                 unnamed += 1
             else:
                 counts[sha] += 1
-        got += len(deliveries)
-        if not waiting:  # the last read was a plain one: everything that was there is counted
-            return counts, unnamed
+        got += len(page.records)
+
+    turn = 0
+    while expected - got > 0 and deadline - time.monotonic() > 0:
+        index = turn % len(mocks)
+        turn += 1
+        mock = mocks[index]
+        remaining = deadline - time.monotonic()
+        # with several sinks, a short wait on each in turn: the deliveries may be anywhere
+        chunk = mock.chunk(remaining if len(mocks) == 1 else min(remaining, 1.0))
+        read(index, mock.call(f"{mock.label}/_mock/webhooks/wait", "wait_webhooks", key,
+                              min(expected - got, WAIT_COUNT_MAX), chunk, after=after[index]))
+    for index, mock in enumerate(mocks):  # a plain read of every sink: everything that is there is counted
+        for page in _pages(mock, key, after[index]):
+            read(index, page)
+    return counts, unnamed
 
 
-def fetch_task(urls: tuple[str, ...], task_id: str, client: httpx.Client) -> tuple[int, bytes]:
-    """`GET /tasks/{id}` on the mock that knows the task: (status, body); 404 when none does."""
-    status, content = 404, b""
-    for url in urls:
-        response = client.get(f"{url}/tasks/{task_id}")
-        if response.status_code != 404:
-            return response.status_code, response.content
-    return status, content
+def _pages(mock: MockReader, key: str, after: int):  # type: ignore[no-untyped-def]
+    try:
+        yield from mock.client.webhook_pages(key, after=after)
+    except MockError as exc:
+        raise JournalError(f"{mock.label}/_mock/webhooks: {exc}") from None
+
+
+def fetch_task(mocks: Sequence[MockReader], task_id: str) -> TaskAnswer | None:
+    """`GET /tasks/{id}` on the mock that knows the task; None when none does."""
+    for mock in mocks:
+        answer = mock.call(f"{mock.label}/tasks/{task_id}", "task", task_id)
+        if not answer.unknown:
+            return answer
+    return None

@@ -57,7 +57,8 @@ def build_document(verdicts: list[IdVerdict], settings: LoadSettings, *, gateway
     )
     document = build_suite_document(
         config=config,
-        target=TargetInfo(mode=target_mode, gateway=gateway, container_url=config.container_url),
+        target=TargetInfo(mode=target_mode, gateway=gateway, container_url=config.container_url,
+                          mock_access="through-gateway" if settings.through_gateway else "direct"),
         selection=Selection.make(prefixes=[v.id for v in verdicts]),
         records=[check],
         strict=settings.strict,

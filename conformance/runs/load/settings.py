@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import ipaddress
+import os
 import uuid
 from dataclasses import dataclass, field
 from urllib.parse import quote, urlsplit, urlunsplit
@@ -26,11 +27,20 @@ __all__ = [
     "is_loopback_url",
     "add_arguments",
     "from_options",
+    "HEADERS_ENV",
+    "headers_from_env",
+    "DEFAULT_LONG_POLL",
 ]
 
 #: The four ways a submission can be made, by their short names in `--mix`.
 MODES = ("async", "proxy", "container", "sync")
 DEFAULT_MIX = "async=60,proxy=15,container=10,sync=15"
+#: The run's headers (credentials) reach the Locust master here, one `Name: value` per line, not on its
+#: command line, which every user of the machine can read (`ps`); the master hands them to its workers
+#: with the run's other settings
+HEADERS_ENV = "CONFORMANCE_LOAD_HEADERS"
+#: through a gateway, the longest one long-poll of the mock may take (see conformance.judge.config)
+DEFAULT_LONG_POLL = 2.0
 
 
 class SettingsError(ValueError):
@@ -108,9 +118,17 @@ class LoadSettings:
     #: Submissions one load process makes at most (the run is bounded in count too).
     max_submissions: int = 200_000
     #: Where the mock posts fire-and-forget webhooks, as the mock itself reaches
-    #: its sink; None: the first container URL with its host made 127.0.0.1
-    #: (mocks allow loopback webhook targets only by default).
+    #: its sink; None: `webhook_sink`, else the first container URL with its
+    #: host made 127.0.0.1 (mocks allow loopback webhook targets only by default).
     webhook_base: str | None = None
+    #: The first mock's own sink up to the key (its `GET /_mock/info`): a mock
+    #: on the same port elsewhere (a replica) reaches its own sink there too.
+    webhook_sink: str | None = None
+    #: The mocks are reached through the gateway (`container_urls` is then the
+    #: deployment, every control request carrying `headers`): a hosted gateway.
+    through_gateway: bool = False
+    #: Longest one long-poll of a mock (s); None: as long as the wait needs.
+    long_poll: float | None = None
     #: Seconds to wait after the last expected delivery for late duplicates.
     grace: float = 1.0
     #: Sent on every gateway request (e.g. `Authorization: Bearer KEY`, as the provider's client does),
@@ -140,6 +158,11 @@ class LoadSettings:
             raise SettingsError(f"run-id: {self.run_id!r} must be 1-100 letters, digits, '-', '_' or '.'")
 
     @property
+    def mock_headers(self) -> tuple[tuple[str, str], ...]:
+        """The headers of a request to a mock's control API: the run's own when it goes through the gateway."""
+        return self.headers if self.through_gateway else ()
+
+    @property
     def done_bound(self) -> float:
         return self.t_done if self.t_done is not None else self.delay + 5.0
 
@@ -147,6 +170,8 @@ class LoadSettings:
     def webhook_url(self) -> str:
         """The sink URL (one key per run) that fire-and-forget work reports to."""
         base = self.webhook_base
+        if base is None and self.webhook_sink is not None:
+            return f"{self.webhook_sink.rstrip('/')}/{self.run_id}"
         if base is None:
             parts = urlsplit(self.container_urls[0])
             netloc = f"127.0.0.1:{parts.port}" if parts.port else "127.0.0.1"
@@ -180,6 +205,12 @@ def _allowed(text: str) -> str:
         raise SettingsError(str(exc)) from None
 
 
+def headers_from_env(environ: dict[str, str] | None = None) -> list[str]:
+    """The `Name: value` lines of HEADERS_ENV (blank lines skipped)."""
+    text = (os.environ if environ is None else environ).get(HEADERS_ENV, "")
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
 # -- Locust command line -------------------------------------------------------------
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -200,10 +231,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--conformance-webhook-base", default="", help="mock URL as the mock itself reaches it")
     group.add_argument("--conformance-grace", type=float, default=1.0, help="wait for late duplicates (s)")
     group.add_argument("--conformance-header", action="append", default=[], metavar="'NAME: VALUE'",
-                       help="header sent on every gateway request (repeatable)")
+                       help=f"header sent on every gateway request (repeatable); credentials are better given in "
+                       f"the environment, {HEADERS_ENV}, one per line: a command line is visible to every user")
     group.add_argument("--conformance-allow-origin", action="append", default=[], metavar="HOST",
                        help="another origin a StatusPath or ResultPath may lead to, followed without the headers "
                        "(repeatable)")
+    group.add_argument("--conformance-through-gateway", action="store_true", default=False,
+                       help="the mock is reached through the gateway (--host, with the headers): a hosted gateway; "
+                       "--conformance-container-url is then set from --host")
+    group.add_argument("--conformance-long-poll", type=float, default=0.0,
+                       help=f"longest one long-poll of a mock (s); 0: unbounded, {DEFAULT_LONG_POLL:g} through "
+                       "the gateway")
+    group.add_argument("--conformance-webhook-sink", default="", help=argparse.SUPPRESS)
     group.add_argument("--conformance-json", default="", help="write the load verdicts here")
     group.add_argument("--conformance-strict", action="store_true", default=False, help="SHOULD failures fail")
     group.add_argument("--conformance-allow-remote", action="store_true", default=False,
@@ -215,9 +254,22 @@ def from_options(options: argparse.Namespace) -> LoadSettings:
     """LoadSettings from Locust's parsed options; a missing run id gets a fresh one."""
     if not options.conformance_run_id:
         options.conformance_run_id = f"load-{uuid.uuid4().hex[:16]}"
+    through = bool(getattr(options, "conformance_through_gateway", False))
+    if through and not options.conformance_container_url:
+        # the mock is reached at the gateway's deployment; written back, so the master hands it to its workers
+        host = getattr(options, "host", None) or ""
+        if not host:
+            raise SettingsError("through-gateway: needs --host {base}/{deployment}, through which the mock is reached")
+        options.conformance_container_url = host
+    long_poll = getattr(options, "conformance_long_poll", 0.0) or (DEFAULT_LONG_POLL if through else 0.0)
+    if long_poll < 0:
+        raise SettingsError(f"long-poll: must be 0 or more, not {long_poll!r}")
     return LoadSettings(
         run_id=options.conformance_run_id,
         container_urls=tuple(options.conformance_container_url.split()),
+        through_gateway=through,
+        long_poll=long_poll or None,
+        webhook_sink=getattr(options, "conformance_webhook_sink", "") or None,
         mix=parse_mix(options.conformance_mix),
         path=options.conformance_path,
         delay=options.conformance_delay,

@@ -20,7 +20,7 @@ import httpx
 from conformance.http.origins import OriginPolicy
 from conformance.runs.load.answers import judge_answer
 from conformance.runs.load.follow import POLL_FIRST, Get, pause, follow_async
-from conformance.runs.load.journal import JournalTail, fetch_task, webhook_counts
+from conformance.runs.load.journal import JournalError, JournalTail, fetch_task, webhook_counts
 from conformance.runs.load.tally import Tally, Fate, Submission
 from conformance.runs.load.settings import LoadSettings
 
@@ -63,19 +63,21 @@ def settle_async(tally: Tally, settings: LoadSettings, client: httpx.Client, gat
         list(pool.map(lambda r: follow_async(r, tally, settings, get), records))
 
 
-def _settle_one_task(record: Submission, tally: Tally, settings: LoadSettings, client: httpx.Client) -> bool:
+def _settle_one_task(record: Submission, tally: Tally, settings: LoadSettings, tail: JournalTail) -> bool:
     """Cross-check a relayed task id with the mock: its task must be this submission's.
     Returns False when the mock had forgotten the task (nothing judged)."""
     deadline = (record.accepted_at or record.sent_at) + settings.done_bound
     interval = POLL_FIRST
     while True:
         try:
-            status, content = fetch_task(settings.container_urls, record.task_id or "", client)
-        except httpx.HTTPError as exc:
-            tally.error(f"container task: {type(exc).__name__}")
+            answer = fetch_task(tail.readers, record.task_id or "")
+        except JournalError as exc:
+            tally.error("container task: the mock's control API did not answer", str(exc))
             status, content = 0, b""
-        if status == 404:
-            return False
+        else:
+            if answer is None:
+                return False
+            status, content = answer.status, answer.body
         if status != 202 and status != 0:
             # the task's result is the echo of the request the container got for this task id
             judge_answer(tally, record, 200 if 200 <= status < 300 else status, content, "container task")
@@ -86,10 +88,10 @@ def _settle_one_task(record: Submission, tally: Tally, settings: LoadSettings, c
         interval = pause(interval, deadline)
 
 
-def settle_container_tasks(tally: Tally, settings: LoadSettings, client: httpx.Client) -> int:
+def settle_container_tasks(tally: Tally, settings: LoadSettings, tail: JournalTail) -> int:
     records = [r for r in tally.records.values() if r.mode == "container" and r.outcome == Fate.ACCEPTED]
     with ThreadPoolExecutor(PARALLEL) as pool:
-        known = list(pool.map(lambda r: _settle_one_task(r, tally, settings, client), records))
+        known = list(pool.map(lambda r: _settle_one_task(r, tally, settings, tail), records))
     return known.count(False)
 
 
@@ -115,11 +117,9 @@ def settle(tally: Tally, tail: JournalTail, settings: LoadSettings, client: http
     started = time.monotonic()
     tail.poll()  # count what the load left before the settling adds its own entries to the rings
     settle_async(tally, settings, client, gateway)
-    forgotten = settle_container_tasks(tally, settings, client)
+    forgotten = settle_container_tasks(tally, settings, tail)
     await_deliveries(tally, tail, settings)
     proxies = [sha for sha, r in tally.records.items() if r.mode == "proxy" and tail.counts[sha] > 0]
-    webhooks, unnamed = webhook_counts(
-        settings.container_urls[0], settings.run_id, len(proxies),
-        settings.done_bound if proxies else 0.0, client,
-    )
+    webhooks, unnamed = webhook_counts(tail.readers, settings.run_id, len(proxies),
+                                       settings.done_bound if proxies else 0.0)
     return Settled(dict(webhooks), unnamed, forgotten, time.monotonic() - started)
