@@ -31,7 +31,7 @@ from .settings import Settings
 __all__ = [
     "Kind", "Field", "FIELDS", "BY_ATTR", "BODY_FIELDS", "FORBIDDEN_HEADERS", "DEFAULT_STREAM_COUNT",
     "encode_query", "encode_headers", "field_named", "parse_weights", "check_correlation", "check_scenario_name",
-    "webhook_target_refused", "SINK_PREFIX",
+    "webhook_target_refused", "SINK_PREFIX", "own_sink",
 ]
 
 MAX_CORRELATION = 128
@@ -311,13 +311,26 @@ class Weights(Kind):
         return parse_weights(value)
 
 
+def own_sink(url: str) -> bool:
+    """`/_mock/webhooks/<key>`, a path with no scheme or host: this mock's own sink, wherever it is reached.
+
+    A mock behind a gateway, in the cloud, or one of several replicas is told
+    where to deliver without anyone knowing the address it reaches itself at.
+    """
+    return url.startswith(SINK_PREFIX) and len(url) > len(SINK_PREFIX) and webhook_target_refused(url) is None
+
+
 class Url(Kind):
     """A webhook target: http(s), a host in --webhook-allow, and never a mock's
-    own control API (bar its sink)."""
+    own control API (bar its sink); or this mock's own sink as a bare path."""
 
     def check(self, value: str, settings: Settings) -> str:
         if len(value) > MAX_URL:
             raise ValueError(f"longer than {MAX_URL} characters")
+        if value.startswith("/"):
+            if not own_sink(value):
+                raise ValueError(f"a path alone must name this mock's own sink, {SINK_PREFIX}<key>")
+            return value
         allowed, why = url_allowed(value, settings)
         if not allowed:
             raise ValueError(why)

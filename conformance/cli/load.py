@@ -243,8 +243,8 @@ def _wait_hosted(gateway: str, headers: Sequence[tuple[str, str]], ready_timeout
 @click.option("--strict", is_flag=True, envvar=_env("STRICT"), help="SHOULD failures fail the run too.")
 @click.option("--allow-remote", is_flag=True, help="Allow non-loopback gateway and mock URLs.")
 @click.option("--webhook-base", default=None, metavar="URL",
-              help="The first mock's URL as the mocks reach it for webhooks (default: the first mock's own sink, "
-              "from its GET /_mock/info).")
+              help="One mock's URL as every mock reaches it, to collect all webhooks there (default: each mock "
+              "delivers to its own sink).")
 @click.option("--ready-timeout", type=click.FloatRange(min=0), default=DEFAULT_READY_TIMEOUT,
               envvar=_env("READY_TIMEOUT"), metavar="S",
               help="Mock read through the gateway: how long to wait for GET {gateway}/health to answer 200 first.")

@@ -52,13 +52,11 @@ def test_mix_parsing_names_the_bad_part() -> None:
             parse_mix(text)
 
 
-def test_behaviours_ride_in_the_query_string_and_webhooks_go_to_the_mock_on_loopback() -> None:
+def test_behaviours_ride_in_the_query_string() -> None:
     settings = LoadSettings(run_id="r1", container_urls=("http://localhost:8000/",), delay=0.5)
     assert settings.container_urls == ("http://localhost:8000",)
-    assert settings.webhook_url == "http://127.0.0.1:8000/_mock/webhooks/r1"
     assert settings.query("sync") == "mock-correlation=r1&mock-delay=0.5"
     assert settings.query("container").endswith("&mock-async=task-id")
-    assert "mock-webhook-url=http%3A%2F%2F127.0.0.1%3A8000%2F_mock%2Fwebhooks%2Fr1" in settings.query("proxy")
     assert settings.done_bound == 5.5
 
 
@@ -97,10 +95,12 @@ def test_through_the_gateway_the_mock_is_the_host_and_hears_the_headers() -> Non
     assert direct.mock_headers == () and direct.long_poll is None  # the key never goes to a mock reached directly
 
 
-def test_the_webhook_url_is_the_mocks_own_sink_when_known() -> None:
-    settings = LoadSettings(run_id="r1", container_urls=("https://gw.example/m",),
-                            webhook_sink="http://127.0.0.1:8000/_mock/webhooks/")
-    assert settings.webhook_url == "http://127.0.0.1:8000/_mock/webhooks/r1"
+def test_the_webhook_url_is_each_mocks_own_sink_unless_a_base_is_given() -> None:
+    settings = LoadSettings(run_id="r1", container_urls=("https://gw.example/m", "http://127.0.0.1:9/"))
+    assert settings.webhook_url == "/_mock/webhooks/r1"  # every mock delivers to itself
+    assert "mock-webhook-url=%2F_mock%2Fwebhooks%2Fr1" in settings.query("proxy")
+    based = LoadSettings(run_id="r1", container_urls=("http://127.0.0.1:9",), webhook_base="http://10.0.0.5:8000/")
+    assert based.webhook_url == "http://10.0.0.5:8000/_mock/webhooks/r1"
 
 
 def test_headers_come_from_the_environment_one_per_line() -> None:

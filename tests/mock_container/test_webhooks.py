@@ -164,3 +164,17 @@ def test_a_webhook_cannot_reset_the_mock_but_reaches_its_sink(mock, corr):
     assert response.status_code == 200
     mock.wait_sink(key)
     assert len(mock.journal(corr)) == 2  # nothing reset the journal
+
+
+def test_a_bare_sink_path_is_the_mocks_own_sink(mock, corr):
+    """A mock behind a gateway or one of several replicas is told `/_mock/webhooks/<key>` and delivers to itself."""
+    key = f"own-{corr}"
+    response = mock.post(content=b"to myself", headers=mock_headers(correlation=corr, webhook_url=f"/_mock/webhooks/{key}"))
+    assert response.status_code == 200, response.text
+    [delivery] = mock.wait_sink(key)
+    assert base64.b64decode(delivery["body_base64"]) == response.content
+
+
+@pytest.mark.parametrize("path", ["/hooks/k", "/_mock/reset", "/_mock/webhooks/", "/_mock/webhooks/../scenarios/x"])
+def test_a_bare_path_that_is_not_the_sink_is_refused(mock, corr, path):
+    assert_invalid(mock.post(headers=mock_headers(correlation=corr, webhook_url=path)), "webhook-url", "header")

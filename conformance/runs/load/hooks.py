@@ -105,10 +105,7 @@ def on_init(environment: Any, runner: Any = None, **_: Any) -> None:
             parse_header(text)
         state.settings = from_options(options)
         _check_targets(environment.host, state.settings.container_urls, bool(options.conformance_allow_remote))
-        sink = _meet_mocks(state.settings)
-        if not options.conformance_webhook_base and not options.conformance_webhook_sink:
-            options.conformance_webhook_sink = sink
-            state.settings = from_options(options)
+        _meet_mocks(state.settings)
     except SettingsError as exc:
         log.error("conformance load: %s", exc)
         sys.exit(CANNOT_JUDGE)
@@ -136,10 +133,9 @@ def _readers(settings: LoadSettings, client: httpx.Client) -> list[MockReader]:
                        settings.long_poll) for url in settings.container_urls]
 
 
-def _meet_mocks(settings: LoadSettings) -> str:
+def _meet_mocks(settings: LoadSettings) -> None:
     """Before any load: every mock answers its control API in this kit's version, and through a
-    gateway exactly one instance answers. Returns the first mock's own webhook sink URL."""
-    sinks = []
+    gateway exactly one instance answers."""
     with httpx.Client(timeout=10.0, trust_env=False) as client:
         for reader in _readers(settings, client):
             try:
@@ -153,8 +149,6 @@ def _meet_mocks(settings: LoadSettings) -> str:
             instances = {info.instance for info in infos}
             if len(instances) > 1:
                 raise SettingsError(replica_message(len(instances), settings.through_gateway, reader.label))
-            sinks.append(infos[0].sink)
-    return sinks[0]
 
 
 # -- start ---------------------------------------------------------------------------------

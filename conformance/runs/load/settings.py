@@ -12,7 +12,7 @@ import ipaddress
 import os
 import uuid
 from dataclasses import dataclass, field
-from urllib.parse import quote, urlsplit, urlunsplit
+from urllib.parse import quote, urlsplit
 
 from conformance.http.origins import OriginError, parse_allowed
 
@@ -118,12 +118,10 @@ class LoadSettings:
     #: Submissions one load process makes at most (the run is bounded in count too).
     max_submissions: int = 200_000
     #: Where the mock posts fire-and-forget webhooks, as the mock itself reaches
-    #: its sink; None: `webhook_sink`, else the first container URL with its
-    #: host made 127.0.0.1 (mocks allow loopback webhook targets only by default).
+    #: its sink; None: each mock delivers to its own sink (the bare path
+    #: `/_mock/webhooks/<run id>`), so with several mocks every delivery is
+    #: recorded by the mock that got the request, wherever it runs.
     webhook_base: str | None = None
-    #: The first mock's own sink up to the key (its `GET /_mock/info`): a mock
-    #: on the same port elsewhere (a replica) reaches its own sink there too.
-    webhook_sink: str | None = None
     #: The mocks are reached through the gateway (`container_urls` is then the
     #: deployment, every control request carrying `headers`): a hosted gateway.
     through_gateway: bool = False
@@ -169,14 +167,8 @@ class LoadSettings:
     @property
     def webhook_url(self) -> str:
         """The sink URL (one key per run) that fire-and-forget work reports to."""
-        base = self.webhook_base
-        if base is None and self.webhook_sink is not None:
-            return f"{self.webhook_sink.rstrip('/')}/{self.run_id}"
-        if base is None:
-            parts = urlsplit(self.container_urls[0])
-            netloc = f"127.0.0.1:{parts.port}" if parts.port else "127.0.0.1"
-            base = urlunsplit((parts.scheme, netloc, parts.path, "", ""))
-        return f"{base.rstrip('/')}/_mock/webhooks/{self.run_id}"
+        sink = f"/_mock/webhooks/{self.run_id}"
+        return sink if self.webhook_base is None else f"{self.webhook_base.rstrip('/')}{sink}"
 
     def query(self, mode: str) -> str:
         """The query string of a submission: behaviours ride in it because
@@ -242,7 +234,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--conformance-long-poll", type=float, default=0.0,
                        help=f"longest one long-poll of a mock (s); 0: unbounded, {DEFAULT_LONG_POLL:g} through "
                        "the gateway")
-    group.add_argument("--conformance-webhook-sink", default="", help=argparse.SUPPRESS)
     group.add_argument("--conformance-json", default="", help="write the load verdicts here")
     group.add_argument("--conformance-strict", action="store_true", default=False, help="SHOULD failures fail")
     group.add_argument("--conformance-allow-remote", action="store_true", default=False,
@@ -269,7 +260,6 @@ def from_options(options: argparse.Namespace) -> LoadSettings:
         container_urls=tuple(options.conformance_container_url.split()),
         through_gateway=through,
         long_poll=long_poll or None,
-        webhook_sink=getattr(options, "conformance_webhook_sink", "") or None,
         mix=parse_mix(options.conformance_mix),
         path=options.conformance_path,
         delay=options.conformance_delay,
