@@ -41,6 +41,7 @@ __all__ = [
     "CheckRecord",
     "ExpectedFailure",
     "RequirementFailure",
+    "CheckJudgement",
     "RequirementResult",
     "LevelCounts",
     "Summary",
@@ -48,7 +49,7 @@ __all__ = [
     "ResultDocument",
 ]
 
-SCHEMA_VERSION = "1.1"  # 1.1: exchange.mock_entries, body.base64, failure.reproduction
+SCHEMA_VERSION = "1.2"  # 1.1: exchange.mock_entries, body.base64, failure.reproduction; 1.2: requirement.judged_by
 
 
 class Outcome(str, enum.Enum):
@@ -114,6 +115,20 @@ class RequirementFailure:
 
 
 @dataclass
+class CheckJudgement:
+    """What one check, by itself, concluded about one requirement.
+
+    A requirement's outcome aggregates these; kept apart so a reader (and
+    the mutant proof) can tell which check failed it, and that a broken
+    check does not hide behind another that judges the same ID.
+    """
+
+    check: str
+    outcome: Outcome
+    reason: str = ""
+
+
+@dataclass
 class RequirementResult:
     id: str
     level: str
@@ -127,6 +142,12 @@ class RequirementResult:
     notes: list[str] = field(default_factory=list)
     data: dict[str, Any] = field(default_factory=dict)
     expected_failure: ExpectedFailure | None = None
+    #: each check's own verdict on this requirement, in the order the checks ran
+    judged_by: list[CheckJudgement] = field(default_factory=list)
+
+    def judgement_of(self, check: str) -> CheckJudgement | None:
+        """The named check's own verdict on this requirement (None: it did not judge it)."""
+        return next((j for j in self.judged_by if j.check == check), None)
 
     @property
     def counts_against(self) -> bool:
