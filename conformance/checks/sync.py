@@ -1,4 +1,10 @@
-"""Synchronous mode (GW-SYNC-*): the gateway as a faithful reverse proxy."""
+"""Synchronous mode (GW-SYNC-*): the gateway as a faithful reverse proxy.
+
+The MUST checks send plain paths; encoded reserved characters and empty
+segments are GW-SYNC-05's (SHOULD), because legal reverse proxies (nginx
+`proxy_pass http://upstream/;`, Starlette's decoded path parameter)
+normalise them without breaking any real client.
+"""
 
 from __future__ import annotations
 
@@ -175,3 +181,32 @@ async def streamed_response_is_incremental(ctx: CheckContext) -> None:
                 )
 
     await ctx.all(case("chunked"), case("sse"))
+
+
+#: GW-SYNC-05: (label, path) pairs, each holding one thing only the grammar of RFC 3986 protects
+EDGE_PATHS = (
+    ("encoded slash", "/v1/a%2Fb"),
+    ("encoded question mark", "/v1/q%3Fx"),
+    ("encoded hash", "/v1/h%23x"),
+    ("encoded percent", "/v1/p%25x"),
+    ("empty segment", "/v1//empty"),
+)
+
+
+@check("GW-SYNC-05")
+async def path_reaches_container_as_sent(ctx: CheckContext) -> None:
+    """Sends GETs whose paths hold `%2F`, `%3F`, `%23`, `%25` and an empty segment (`//`), one per request.
+
+    Expects the container to get each path as sent (compared after RFC 3986
+    normalization, which never turns `%2F` into `/` nor `//` into `/`).
+    """
+
+    async def case(label: str, path: str) -> None:
+        with ctx.judge("GW-SYNC-05", case=f"{label}: {path}"):
+            sent = await send(ctx, "GET", path, correlation=ctx.correlation("edge"), purpose=label)
+            entry = await one_arrival(ctx, sent.correlation, ctx.config.request_timeout, f"the request for {path}")
+            problems = request_mismatches(entry, sent)
+            expect(not problems, f"the container got {path} changed: {'; '.join(problems)}",
+                   expected=f"path {sent.path}", actual=entry.describe())
+
+    await ctx.all(*(case(label, path) for label, path in EDGE_PATHS))
