@@ -41,7 +41,7 @@ def test_reference_gateway_passes_every_load_requirement(gateway_for, mock_url, 
 
 
 def test_dropping_one_in_100_fire_and_forget_fails_proxy_05_and_load_01(gateway_for, mock_url, run_load) -> None:
-    gateway = gateway_for("tests.mutants.drop_one_in_100_proxy:DropOneIn100ProxyGateway")
+    gateway = gateway_for("tests.mutants.proxy.drop_one_in_100_proxy:DropOneIn100ProxyGateway")
     # a dropped one is awaited until T_done after its accept: keep that short
     run = run_load("--gateway", gateway, "--container-url", mock_url, *SHORT, *PROXY_HEAVY, "--t-done", "1.5")
     assert run.code == 1, run.output[-3000:]
@@ -55,7 +55,7 @@ def test_dropping_one_in_100_fire_and_forget_fails_proxy_05_and_load_01(gateway_
 
 
 def test_duplicate_deliveries_fail_load_01(gateway_for, mock_url, run_load) -> None:
-    gateway = gateway_for("tests.mutants.duplicate_proxy_delivery:DuplicateProxyDeliveryGateway")
+    gateway = gateway_for("tests.mutants.load.duplicate_proxy_delivery:DuplicateProxyDeliveryGateway")
     run = run_load("--gateway", gateway, "--container-url", mock_url, *SHORT, *PROXY_HEAVY)
     assert run.code == 1, run.output[-3000:]
     load = run.requirement("GW-LOAD-01")
@@ -68,7 +68,7 @@ def test_duplicate_deliveries_fail_load_01(gateway_for, mock_url, run_load) -> N
 
 
 def test_crossed_results_under_concurrency_fail_result_05_and_load_01(gateway_for, mock_url, run_load) -> None:
-    gateway = gateway_for("tests.mutants.crossed_results:CrossedResultsGateway")
+    gateway = gateway_for("tests.mutants.load.crossed_results:CrossedResultsGateway")
     run = run_load("--gateway", gateway, "--container-url", mock_url, *SHORT)
     assert run.code == 1, run.output[-3000:]
     result = run.requirement("GW-RESULT-05")
@@ -81,7 +81,7 @@ def test_crossed_results_under_concurrency_fail_result_05_and_load_01(gateway_fo
 
 def test_slow_accepts_fail_load_02_only_with_strict(gateway_for, mock_url, run_load) -> None:
     """GW-LOAD-02 is a SHOULD: it fails the run only with --strict."""
-    gateway = gateway_for("tests.mutants.accept_waits_for_container:AcceptWaitsForContainerGateway")
+    gateway = gateway_for("tests.mutants.async_.accept_waits_for_container:AcceptWaitsForContainerGateway")
     run = run_load("--gateway", gateway, "--container-url", mock_url, *SHORT, "--t-accept", "0.15", "--strict")
     assert run.code == 1, run.output[-3000:]
     latency = run.requirement("GW-LOAD-02")
@@ -92,7 +92,7 @@ def test_slow_accepts_fail_load_02_only_with_strict(gateway_for, mock_url, run_l
 
 
 def test_an_accepted_id_that_never_completes_fails_load_01(gateway_for, mock_url, run_load) -> None:
-    gateway = gateway_for("tests.mutants.loses_one_in_50_async:LosesOneIn50AsyncGateway")
+    gateway = gateway_for("tests.mutants.status.loses_one_in_50_async:LosesOneIn50AsyncGateway")
     run = run_load("--gateway", gateway, "--container-url", mock_url, *SHORT, "--t-done", "1.5")
     assert run.code == 1, run.output[-3000:]
     load = run.requirement("GW-LOAD-01")

@@ -60,7 +60,7 @@ def test_the_reference_passes_every_property_on_generated_examples() -> None:
 
 
 def test_a_verdict_and_its_shrunk_example_are_the_same_every_run() -> None:
-    runs = [run_checks("tests.mutants.prefer_splits_inside_quotes:Gateway", ["prefer_property"]) for _ in range(2)]
+    runs = [run_checks("tests.mutants.prefer.prefer_splits_inside_quotes:Gateway", ["prefer_property"]) for _ in range(2)]
     reasons = [[f.reason for f in verdicts(doc, "prefer_property")["GW-PREF-04"].failures] for doc in runs]
     assert reasons[0] and reasons[0] == reasons[1]
 
