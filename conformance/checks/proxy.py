@@ -15,6 +15,7 @@ from conformance.checks.flows import (
     require_slow_container,
     send,
 )
+from conformance.checks.lag import Timing, measure_against, watching_lag
 from conformance.judge.verdicts import Blocked, expect, show
 
 
@@ -25,16 +26,31 @@ async def fire_and_forget(ctx: CheckContext) -> None:
     Expects a 202 with an empty body (01) within T_accept (02); the
     container gets the request within T_done, exactly once, unchanged, with
     `Prefer: respond-async` and without `respond-async-proxy` (03); the
-    webhook call is observed at the mock's sink (04).
+    webhook call is observed at the mock's sink (04). An accept later than
+    T_accept by no more than the suite's own lateness is timed again.
     """
     correlation = ctx.correlation("proxy")
     hook = ctx.mock.webhook_url(correlation)
-    sent = await send(
-        ctx, "POST", "/v1/jobs", correlation=correlation, prefer_values="respond-async-proxy",
-        body=json.dumps({"job": "fire and forget"}).encode(), content_type="application/json", query=[("priority", "low")],
-        mock={"delay": ctx.config.delay, "webhook_url": hook}, purpose="respond-async-proxy submission",
-    )
+    async with watching_lag() as lag:
+        sent = await send(
+            ctx, "POST", "/v1/jobs", correlation=correlation, prefer_values="respond-async-proxy",
+            body=json.dumps({"job": "fire and forget"}).encode(), content_type="application/json",
+            query=[("priority", "low")], mock={"delay": ctx.config.delay, "webhook_url": hook},
+            purpose="respond-async-proxy submission",
+        )
     ctx.timed_request_sent()
+    first_timing = Timing(sent.latency, lag.worst, f"answered {sent.status}")
+
+    async def timing(attempt: int) -> Timing:
+        """The first submission's accept latency; then that of another, sent only when the first was unclear."""
+        if attempt == 0:
+            return first_timing
+        async with watching_lag() as again_lag:
+            again = await send(ctx, "POST", "/v1/jobs", correlation=ctx.correlation(f"proxy-retimed{attempt}"),
+                               prefer_values="respond-async-proxy", body=b'{"job": "timed again"}',
+                               content_type="application/json", mock={"delay": ctx.config.delay},
+                               purpose="respond-async-proxy submission, timed again")
+        return Timing(again.latency, again_lag.worst, f"answered {again.status}")
     response = sent.response
 
     with ctx.judge("GW-PROXY-01"):
@@ -45,12 +61,14 @@ async def fire_and_forget(ctx: CheckContext) -> None:
 
     with ctx.judge("GW-PROXY-02"):
         require_slow_container(ctx)
-        expect(sent.latency <= ctx.config.t_accept,
-               f"the answer took {sent.latency:.3f} s while the container takes D = {ctx.config.delay:g} s",
-               expected=f"at most T_accept = {ctx.config.t_accept:g} s", actual=f"{sent.latency:.3f} s")
+        timed = await measure_against(timing, ctx.config.t_accept)
+        expect(timed.verdict != "late", f"the answer took over T_accept while the container takes D = {ctx.config.delay:g} s",
+               expected=f"at most T_accept = {ctx.config.t_accept:g} s", actual=timed.describe())
+        if timed.verdict == "unclear":
+            raise Blocked(f"not judged: the suite ran too late to time the accept: {timed.describe()}")
         if response.status_code != 202:
             raise Blocked(f"the answer came in time but was {response.status_code}, not 202 (judged by GW-PROXY-01)")
-        ctx.note("GW-PROXY-02", f"accepted in {sent.latency * 1000:.0f} ms")
+        ctx.note("GW-PROXY-02", f"accepted in {timed.readings[-1].seconds * 1000:.0f} ms")
 
     with ctx.judge("GW-PROXY-03"):
         entry = await one_arrival(ctx, correlation, ctx.config.t_done, "the fire-and-forget request")
