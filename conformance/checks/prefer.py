@@ -45,9 +45,9 @@ LIST_VALUES = (("respond-async, wait=10",), ("respond-async; foo=bar",), ("wait=
 #: Every one is a single line that is not exactly a mode, so a gateway that only knows the exact
 #: values (GW-PREF-06/07 aside) passes them; only a reading that is not the grammar's fails.
 GRAMMAR_VALUES = (
-    ("quoted value", 'wait="a, respond-async"'),
+    ("quoted value", 'wait="a, respond-async, b"'),
     ("quoted value, semicolon", 'handling=lenient; note="x; respond-async-proxy"'),
-    ("quoted parameter value", 'return=minimal; p="respond-async-container, q"'),
+    ("quoted parameter value", 'return=minimal; p="q, respond-async-container; v=1"'),
     ("parameter name", "foo; respond-async"),
     ("token value", "wait=respond-async"),
 )
@@ -223,7 +223,7 @@ async def two_recognized_values(ctx: CheckContext) -> None:
 
 @check("GW-PREF-09")
 async def grammar_decides_recognition(ctx: CheckContext) -> None:
-    """Sends a mode name inside quoted-strings (`wait="a, respond-async"`), as a parameter (`foo; respond-async`)
+    """Sends a mode name inside quoted-strings (`wait="a, respond-async, b"`), as a parameter (`foo; respond-async`)
     and as a preference's value (`wait=respond-async`), one per request.
 
     Expects each handled synchronously, its Prefer line reaching the

@@ -21,9 +21,9 @@ from collections.abc import Awaitable, Callable
 from conformance.checks import check
 from conformance.checks.context import CheckContext
 from conformance.checks.prefer import ASYNC, CONTAINER, PROXY, SYNC, probe
-from conformance.checks.search import Budget, Violation, report, search
+from conformance.checks.search import Budget, SearchResult, Violation, report, search
 from conformance.contract.prefer import Mode
-from conformance.generate.prefer import PREF_09, PreferCase, prefer_cases
+from conformance.generate.prefer import KINDS, PREF_09, PreferCase
 from conformance.judge.unchanged import same_field_lines
 
 __all__ = ["prefer_property", "blame", "PREFER_IDS"]
@@ -31,6 +31,8 @@ __all__ = ["prefer_property", "blame", "PREFER_IDS"]
 PREFER_IDS = ("GW-PREF-01", "GW-PREF-02", "GW-PREF-03", "GW-PREF-04", "GW-PREF-05", "GW-PREF-06", "GW-PREF-07",
               "GW-PREF-09")
 _MODE_NAMES = {Mode.SYNC: SYNC, Mode.ASYNC: ASYNC, Mode.PROXY: PROXY, Mode.CONTAINER: CONTAINER}
+
+WIDE_KINDS = ("combinations", "grammar edges")
 
 #: what a case did wrong on the gateway, or None when it was handled as it must be
 Wrong = Callable[[PreferCase], Awaitable[str | None]]
@@ -120,8 +122,14 @@ async def prefer_property(ctx: CheckContext) -> None:
     Expects each value to select the mode it was built to select, and every
     value that selects none to be handled synchronously with its Prefer
     lines reaching the container unchanged. A failure on a value with a
-    quoted-string fails a MUST only when its plain twin fails too.
+    quoted-string fails a MUST only when its plain twin fails too. Each kind
+    of value is searched on its own, with its share of the examples.
     """
-    result = await search(ctx, "prefer_property", prefer_cases(), lambda case: judge_prefer(ctx, case),
-                          ids_of=judged_ids, describe=PreferCase.describe, budget=Budget.from_config(ctx.config))
-    report(ctx, result, PREFER_IDS)
+    results = []
+    for name, _, strategy in KINDS:
+        # the open-ended kinds (combinations, the grammar's edges) get a double share
+        share = (2 if name in WIDE_KINDS else 1) / len(KINDS)
+        results.append(await search(ctx, f"prefer_property {name}", strategy, lambda case: judge_prefer(ctx, case),
+                                    ids_of=judged_ids, describe=PreferCase.describe,
+                                    budget=Budget.from_config(ctx.config, share=share)))
+    report(ctx, SearchResult.merged(results), PREFER_IDS)

@@ -173,8 +173,9 @@ _JSON = st.recursive(
 
 
 def bodies(max_size: int = 2048) -> st.SearchStrategy[bytes]:
-    """Binary (non-UTF-8 included), text in any script, and JSON bodies."""
+    """Binary (certainly non-UTF-8 in one share: small drawn bytes are mostly ASCII), text in any script, JSON."""
     return st.one_of(
+        st.binary(max_size=max_size - 2).map(lambda tail: b"\xff\xfe" + tail),
         st.binary(max_size=max_size),
         st.text(max_size=max_size // 4).map(lambda t: t.encode("utf-8")),
         _JSON.map(lambda v: json.dumps(v, ensure_ascii=False).encode("utf-8")),

@@ -20,7 +20,7 @@ from conformance.contract.prefer import Mode
 from conformance.reference import ReferenceGateway
 
 BREAKS = "GW-ASYNC-01"
-AIMED_AT = ("schema_conformance", "async_result_property")
+AIMED_AT = ("async_result_property", "schema_conformance")
 
 
 class Gateway(ReferenceGateway):

@@ -14,6 +14,7 @@ from conformance.contract.prefer import Mode
 from conformance.reference import ReferenceGateway
 
 BREAKS = "GW-PREF-02"
+AIMED_AT = ("no_prefer_is_sync", "prefer_property")
 
 
 class Gateway(ReferenceGateway):

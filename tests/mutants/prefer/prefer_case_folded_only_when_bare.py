@@ -26,6 +26,7 @@ from conformance.contract.prefer import MODE_TOKENS, Mode
 from conformance.reference import ReferenceGateway
 
 BREAKS = "GW-PREF-06"
+AIMED_AT = "prefer_property"
 ALSO_FAILS = frozenset({"GW-PREF-07"})
 
 

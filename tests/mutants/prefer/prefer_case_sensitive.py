@@ -17,6 +17,7 @@ from conformance.contract.prefer import MODE_TOKENS, Mode
 from conformance.reference import ReferenceGateway
 
 BREAKS = "GW-PREF-06"
+AIMED_AT = ("names_match_case_insensitively", "prefer_property")
 
 
 class Gateway(ReferenceGateway):

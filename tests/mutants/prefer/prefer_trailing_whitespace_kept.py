@@ -8,6 +8,11 @@ synchronously and forwards it.
 Breaks GW-PREF-05 (whitespace around the value is not significant).
 Realistic: a hand-written split on "," and ";" with `lstrip()` written for
 the space after a comma (`a, b`); nobody thought of trailing whitespace.
+ALSO_FAILS: GW-PREF-07 and GW-PREF-09, the same hand-written split seen by
+`prefer_property`: whitespace before a parameter's `;` (`respond-async ;q`,
+which the grammar allows) is the same trailing whitespace, in a value with
+parameters; and a split on "," that does not mind quotes finds a mode
+inside a quoted-string (`x="a, respond-async; b"`).
 """
 
 from __future__ import annotations
@@ -18,6 +23,8 @@ from conformance.contract.prefer import MODE_TOKENS, Mode
 from conformance.reference import ReferenceGateway
 
 BREAKS = "GW-PREF-05"
+ALSO_FAILS = frozenset({"GW-PREF-07", "GW-PREF-09"})
+AIMED_AT = ("surrounding_whitespace_ignored", "prefer_property")
 
 
 class Gateway(ReferenceGateway):

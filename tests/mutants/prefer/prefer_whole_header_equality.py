@@ -22,6 +22,7 @@ from conformance.contract.prefer import MODE_TOKENS, Mode
 from conformance.reference import ReferenceGateway
 
 BREAKS = "GW-PREF-07"
+AIMED_AT = ("lists_and_parameters", "prefer_property")
 ALSO_FAILS = frozenset({"GW-PREF-06"})
 
 

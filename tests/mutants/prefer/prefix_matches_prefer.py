@@ -18,6 +18,7 @@ from conformance.contract.prefer import Mode
 from conformance.reference import ReferenceGateway
 
 BREAKS = "GW-PREF-04"
+AIMED_AT = ("near_misses_are_sync", "prefer_property")
 
 #: longest first, so the exact values still select their own modes
 _BY_PREFIX = (Mode.CONTAINER, Mode.PROXY, Mode.ASYNC)

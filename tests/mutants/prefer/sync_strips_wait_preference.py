@@ -18,6 +18,7 @@ from conformance.contract.prefer import Mode
 from conformance.reference import ReferenceGateway
 
 BREAKS = "GW-PREF-03"
+AIMED_AT = "other_values_are_sync"
 
 
 def _is_wait(element: str) -> bool:

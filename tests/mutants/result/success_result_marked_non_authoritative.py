@@ -17,7 +17,7 @@ from conformance.reference import ReferenceGateway
 from conformance.reference.store import StoredRequest
 
 BREAKS = "GW-RESULT-10"
-AIMED_AT = ("result_of_success", "async_result_property")
+AIMED_AT = ("async_result_property", "result_of_success")
 
 
 class Gateway(ReferenceGateway):

@@ -20,7 +20,7 @@ from conformance.reference import ReferenceGateway
 from conformance.reference.store import StoredRequest, Status
 
 BREAKS = "GW-STATUS-02"
-AIMED_AT = ("status_lifecycle", "stateful_model")
+AIMED_AT = "status_lifecycle"
 
 
 class Gateway(ReferenceGateway):

@@ -13,6 +13,7 @@ from conformance.reference import ReferenceGateway
 from conformance.reference.store import StoredRequest
 
 BREAKS = "GW-STATUS-06"
+AIMED_AT = "status_lifecycle"
 
 
 class Gateway(ReferenceGateway):

@@ -15,6 +15,7 @@ from conformance.contract.prefer import Mode
 from conformance.reference import ReferenceGateway
 
 BREAKS = "GW-SYNC-03"
+AIMED_AT = ("other_methods_headers_and_large_bodies", "sync_relay_property")
 
 ALLOWED = frozenset({b"content-type", b"content-encoding", b"accept", b"accept-encoding", b"authorization",
                      b"prefer", b"user-agent"})

@@ -16,6 +16,7 @@ from conformance.reference.config import Deployment
 from conformance.reference.proxy import ForwardRequest
 
 BREAKS = "GW-SYNC-04"
+AIMED_AT = "streamed_response_is_incremental"
 
 
 class Gateway(ReferenceGateway):
