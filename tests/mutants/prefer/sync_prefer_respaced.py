@@ -10,6 +10,9 @@ allows (`token BWS "=" BWS word`, `OWS ";" OWS`) and sees the change.
 Breaks GW-PREF-03 (any other value reaches the container byte for byte).
 Realistic: a gateway that parses Prefer to act on it and forwards what it
 parsed, serialised again, instead of the client's bytes.
+ALSO_FAILS: GW-PREF-04. Generated values that mention a mode
+(`wait;respond`) are re-spaced the same way, and a value that mentions a
+mode and selects nothing is GW-PREF-04's.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from conformance.contract.prefer import Mode
 from conformance.reference import ReferenceGateway
 
 BREAKS = "GW-PREF-03"
+ALSO_FAILS = frozenset({"GW-PREF-04"})
 AIMED_AT = "prefer_property"
 
 _EQUALS = re.compile(r"[ \t]*=[ \t]*")
