@@ -176,8 +176,11 @@ class StreamTiming:
 
     @property
     def buffered(self) -> bool:
-        """All pieces in one burst, after the container finished, later than the suite's lateness explains."""
-        return self.first - self.lag >= self.produced and self.last - self.first <= max(self.lag, ONE_BURST)
+        """All pieces in one burst after the container finished, read by a suite that was never late enough to
+        have missed earlier pieces: relayed as produced, the first would have come some 2 s before the end,
+        and a suite never later than half that would have read it then."""
+        return (self.first >= self.produced and self.last - self.first <= max(self.lag, ONE_BURST)
+                and self.lag < self.produced / 2)
 
     def describe(self) -> str:
         return (f"first piece {self.first:.2f} s and last {self.last:.2f} s after the container got the request, "

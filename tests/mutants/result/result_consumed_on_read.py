@@ -14,7 +14,7 @@ from conformance.reference import ReferenceGateway
 from conformance.reference.store import StoredRequest
 
 BREAKS = "GW-RESULT-03"
-AIMED_AT = ("result_of_success", "result_of_failure")
+AIMED_AT = ("result_of_success", "result_of_failure", "stateful_model")
 
 
 class Gateway(ReferenceGateway):
