@@ -17,8 +17,12 @@ from conformance.contract.catalogue import Level
 
 __all__ = ["Check", "check", "REGISTRY", "all_checks", "checks_for", "MODULES", "Kind", "KINDS", "kind_of"]
 
-#: the modules holding checks, in contract order
-MODULES = ("prefer", "sync", "async_", "status", "result", "proxy", "container", "load", "properties", "schema")
+#: the modules holding checks, in contract order: each section's hand-written checks, then its property
+#: (`*_properties`, generated cases around the same requirements). Two modules span sections and come
+#: last: `stateful_model` (one sequence of submissions and reads judges the accept, the status and result
+#: routes and fire-and-forget delivery together) and `schema` (openapi.yaml's three operations).
+MODULES = ("prefer", "prefer_properties", "sync", "sync_properties", "async_", "async_properties", "status", "result",
+           "proxy", "container", "container_properties", "load", "stateful_model", "schema")
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from conformance.checks.flows import (
     seq,
     wait_completed,
 )
+from conformance.checks.lag import Timing, measure_against, watching_lag
 from conformance.judge.verdicts import Blocked, expect, show
 
 
@@ -42,14 +43,29 @@ async def submission_accepted(ctx: CheckContext) -> None:
     string Id, StatusPath and ResultPath (02), with `X-Inference-Id: Id`
     (03) and `Location: ResultPath` (04); the container gets the request
     exactly once, unchanged (07), without `respond-async` in its Prefer (08).
+    An accept later than T_accept by no more than the suite's own lateness
+    (conformance.checks.lag) is timed again on another submission.
     """
     correlation = ctx.correlation("async")
-    sent = await send(
-        ctx, "POST", "/v1/generate", correlation=correlation, prefer_values="respond-async",
-        body=json.dumps({"prompt": "async submission", "max_tokens": 8}).encode(), content_type="application/json",
-        query=[("model", "conformance"), ("n", "1")], mock={"delay": ctx.config.delay}, purpose="respond-async submission",
-    )
+    body = json.dumps({"prompt": "async submission", "max_tokens": 8}).encode()
+    async with watching_lag() as lag:
+        sent = await send(
+            ctx, "POST", "/v1/generate", correlation=correlation, prefer_values="respond-async", body=body,
+            content_type="application/json", query=[("model", "conformance"), ("n", "1")],
+            mock={"delay": ctx.config.delay}, purpose="respond-async submission",
+        )
     ctx.timed_request_sent()
+    first_timing = Timing(sent.latency, lag.worst, f"answered {sent.status}")
+
+    async def timing(attempt: int) -> Timing:
+        """The first submission's accept latency; then that of another, sent only when the first was unclear."""
+        if attempt == 0:
+            return first_timing
+        async with watching_lag() as again_lag:
+            again = await send(ctx, "POST", "/v1/generate", correlation=ctx.correlation(f"async-retimed{attempt}"),
+                               prefer_values="respond-async", body=body, content_type="application/json",
+                               mock={"delay": ctx.config.delay}, purpose="respond-async submission, timed again")
+        return Timing(again.latency, again_lag.worst, f"answered {again.status}")
     response = sent.response
     document = accept_document(response)
 
@@ -93,12 +109,15 @@ async def submission_accepted(ctx: CheckContext) -> None:
 
     with ctx.judge("GW-ASYNC-05"):
         require_slow_container(ctx)
-        expect(sent.latency <= ctx.config.t_accept,
-               f"the answer took {sent.latency:.3f} s while the container takes D = {ctx.config.delay:g} s: the gateway waited",
-               expected=f"at most T_accept = {ctx.config.t_accept:g} s", actual=f"{sent.latency:.3f} s")
+        timed = await measure_against(timing, ctx.config.t_accept)
+        expect(timed.verdict != "late",
+               f"the answer took over T_accept while the container takes D = {ctx.config.delay:g} s: the gateway waited",
+               expected=f"at most T_accept = {ctx.config.t_accept:g} s", actual=timed.describe())
+        if timed.verdict == "unclear":
+            raise Blocked(f"not judged: the suite ran too late to time the accept: {timed.describe()}")
         if response.status_code != 202:
             raise Blocked(f"the answer came in time but was {response.status_code}, not a 202 (judged by GW-ASYNC-01)")
-        ctx.note("GW-ASYNC-05", f"accepted in {sent.latency * 1000:.0f} ms")
+        ctx.note("GW-ASYNC-05", f"accepted in {timed.readings[-1].seconds * 1000:.0f} ms")
 
     entry = None
     with ctx.judge("GW-ASYNC-07"):

@@ -107,7 +107,9 @@ class GatewayClient:
 
         A GET or HEAD whose connection closed before any answer goes once
         more on a fresh connection (both tries are recorded); a gateway that
-        drops it every time still fails.
+        drops it every time still fails. Fresh, not pooled: the connection
+        that closed was a keep-alive one the server timed out as it was
+        reused, and after a burst every pooled connection is as old as it.
         """
         tries = 2 if retry and request.method in IDEMPOTENT else 1
         for attempt in range(1, tries + 1):
@@ -115,6 +117,8 @@ class GatewayClient:
                 return await self._http.send(request, stream=stream)
             except httpx.HTTPError as exc:
                 if attempt < tries and isinstance(exc, CLOSED_EARLY):
+                    # a request with raw header lines goes out on a connection of its own (conformance.http.wire)
+                    request.extensions.setdefault(RAW_HEADERS, [])
                     continue
                 raise NoAnswer(
                     f"the gateway gave no answer to {request.method} {request.url}: {describe_error(exc)}",

@@ -21,6 +21,7 @@ from conformance.checks.flows import (
     submit_async,
     wait_completed,
 )
+from conformance.checks.lag import Timing, measure_against, watching_lag
 from conformance.judge.verdicts import Blocked, Failure, NotApplicable, expect, show
 
 MODES = ("sync", "respond-async", "respond-async-proxy", "respond-async-container")
@@ -117,23 +118,36 @@ def p99(values: list[float]) -> float:
 async def accept_latency_when_saturated(ctx: CheckContext) -> None:
     """Runs alone (before the other checks): sends N respond-async submissions at once, every container call taking D.
 
-    Expects all N accepted with a p99 accept latency under T_accept.
+    Expects all N accepted with a p99 accept latency under T_accept. A p99
+    over T_accept by no more than the suite's own lateness (its event loop
+    ran late meanwhile) is measured again; two bursts clearly over it fail,
+    three unclear ones leave it unjudged.
     """
     n = ctx.config.n
-    sents = await ctx.all(*(
-        send(ctx, "POST", "/v1/generate", correlation=ctx.correlation(f"sat{k}"), prefer_values="respond-async",
-             body=json.dumps({"k": k}).encode(), content_type="application/json", mock={"delay": ctx.config.delay},
-             purpose=f"submission {k}")
-        for k in range(n)
-    ))
-    refused = [f"{s.status}" for s in sents if s.status != 202]
-    expect(not refused, f"{len(refused)} of {n} submissions were not accepted", expected=f"{n} × 202",
+    refused: list[str] = []
+
+    async def burst(attempt: int) -> Timing:
+        async with watching_lag() as lag:
+            sents = await ctx.all(*(
+                send(ctx, "POST", "/v1/generate", correlation=ctx.correlation(f"sat{attempt}-{k}"),
+                     prefer_values="respond-async", body=json.dumps({"k": k, "attempt": attempt}).encode(),
+                     content_type="application/json", mock={"delay": ctx.config.delay},
+                     purpose=f"submission {k}" + (f" (burst {attempt + 1})" if attempt else ""))
+                for k in range(n)
+            ))
+        refused.extend(f"{s.status}" for s in sents if s.status != 202)
+        latencies = [s.latency for s in sents]
+        return Timing(p99(latencies), lag.worst, f"p99 over {n}, max {max(latencies):.3f} s")
+
+    timed = await measure_against(burst, ctx.config.t_accept)
+    expect(not refused, f"{len(refused)} submissions were not accepted", expected=f"{n} × 202",
            actual=", ".join(refused[:8]))
-    latencies = [s.latency for s in sents]
-    value = p99(latencies)
-    ctx.note("GW-LOAD-02", f"p99 accept latency {value * 1000:.0f} ms over {n} (max {max(latencies) * 1000:.0f} ms)")
-    expect(value <= ctx.config.t_accept, f"p99 accept latency {value:.3f} s with the container saturated",
-           expected=f"under T_accept = {ctx.config.t_accept:g} s", actual=f"{value:.3f} s")
+    reading = timed.readings[-1]
+    ctx.note("GW-LOAD-02", f"p99 accept latency {reading.seconds * 1000:.0f} ms over {n} ({reading.detail})")
+    expect(timed.verdict != "late", "p99 accept latency over T_accept with the container saturated",
+           expected=f"under T_accept = {ctx.config.t_accept:g} s", actual=timed.describe())
+    if timed.verdict == "unclear":
+        raise Blocked(f"not judged: the suite ran too late to time the accepts: {timed.describe()}")
 
 
 @check("GW-SEC-01")

@@ -8,7 +8,12 @@ gateway picked can be read off what came back and what the container got:
 - respond-async-container: the container's marker, and the container got
   `Prefer: respond-async`;
 - synchronous: the container's marker, and the container got the `Prefer`
-  lines exactly as sent.
+  lines as sent (`conformance.judge.unchanged.same_field_lines`).
+
+The values the MUST checks send (GW-PREF-01..05) hold no quoted-string and
+no mode name where the grammar reads no preference name: those edges are
+GW-PREF-09's (SHOULD), as the contract's "Levels" paragraph asks, because
+legal gateways that read `Prefer` naively break no real client on them.
 """
 
 from __future__ import annotations
@@ -20,14 +25,32 @@ from dataclasses import dataclass
 from conformance.checks import check
 from conformance.checks.context import CheckContext
 from conformance.checks.flows import mock_query, one_arrival, prefer_names, send
+from conformance.judge.unchanged import same_field_lines
 from conformance.judge.verdicts import Failure, expect, show
 
 SYNC, ASYNC, PROXY, CONTAINER = "synchronous", "respond-async", "respond-async-proxy", "respond-async-container"
+THREE_MODES = (ASYNC, PROXY, CONTAINER)
 
 #: GW-PREF-03: values that are not one of the three
 OTHER_VALUES = ("wait=5", "return=minimal", "handling=lenient", "x-conformance-made-up-token", "")
 #: GW-PREF-04: near misses, none of which may select a mode
 NEAR_MISSES = ("respond-asyncx", "xrespond-async", "respond_async", "respond-async-proxyx", "respond-async-containers", "respond-async-")
+#: GW-PREF-01, 05, 06, 07: the values that must select a mode, as each check sends them
+EXACT_VALUES = ("respond-async", "respond-async-proxy", "respond-async-container")
+PADDED_VALUES = ("   respond-async  ", "\trespond-async-proxy ", "  respond-async-container\t")
+CASED_VALUES = ("Respond-Async", "RESPOND-ASYNC-PROXY", "Respond-Async-Container")
+LIST_VALUES = (("respond-async, wait=10",), ("respond-async; foo=bar",), ("wait=10", "respond-async"),
+               ("wait=10, respond-async-proxy",))
+#: GW-PREF-09: a mode name where the RFC 7240 grammar reads no preference name; each selects nothing.
+#: Every one is a single line that is not exactly a mode, so a gateway that only knows the exact
+#: values (GW-PREF-06/07 aside) passes them; only a reading that is not the grammar's fails.
+GRAMMAR_VALUES = (
+    ("quoted value", 'wait="a, respond-async, b"'),
+    ("quoted value, semicolon", 'handling=lenient; note="x; respond-async-proxy"'),
+    ("quoted parameter value", 'return=minimal; p="q, respond-async-container; v=1"'),
+    ("parameter name", "foo; respond-async"),
+    ("token value", "wait=respond-async"),
+)
 
 
 @dataclass
@@ -86,8 +109,7 @@ async def _classify(ctx, correlation, marker, status, content, headers, values) 
         # depends on what the container was sent (it answered, so it is journaled)
         entry = await one_arrival(ctx, correlation, ctx.config.request_timeout, "the probe")
         lines = entry.header_values("prefer")
-        # whitespace around a field value is not part of it (RFC 9110 §5.5): servers strip it
-        if [line.strip(" \t") for line in lines] == [value.strip(" \t") for value in values]:
+        if same_field_lines(values, lines):
             return ModeProbe(SYNC, f"the container's own answer, and the container got Prefer {lines!r} unchanged", lines)
         if "respond-async" in prefer_names(entry):
             return ModeProbe(CONTAINER, f"the container's own answer; the container got Prefer {lines!r}", lines)
@@ -120,7 +142,7 @@ async def expect_sync_unchanged(ctx: CheckContext, rid: str, value: str) -> None
             f"Prefer {value!r} was handled as {result.mode}: {result.evidence}",
             expected="synchronous: the container's answer relayed", actual=f"{result.mode}: {result.evidence}",
         )
-        if result.container_prefer != [value]:
+        if not same_field_lines([value], result.container_prefer):
             raise Failure(
                 f"Prefer {value!r} did not reach the container byte for byte",
                 expected=f"Prefer lines [{value!r}]", actual=f"Prefer lines {result.container_prefer!r}",
@@ -135,11 +157,7 @@ async def exact_values_select_modes(ctx: CheckContext) -> None:
     empty body, and -container the container's own answer after the
     container got `Prefer: respond-async`.
     """
-    await ctx.all(
-        expect_mode(ctx, "GW-PREF-01", ["respond-async"], ASYNC),
-        expect_mode(ctx, "GW-PREF-01", ["respond-async-proxy"], PROXY),
-        expect_mode(ctx, "GW-PREF-01", ["respond-async-container"], CONTAINER),
-    )
+    await ctx.all(*(expect_mode(ctx, "GW-PREF-01", [value], mode) for value, mode in zip(EXACT_VALUES, THREE_MODES)))
 
 
 @check("GW-PREF-02")
@@ -174,21 +192,13 @@ async def surrounding_whitespace_ignored(ctx: CheckContext) -> None:
 
     Expects the same modes as without the whitespace.
     """
-    await ctx.all(
-        expect_mode(ctx, "GW-PREF-05", ["   respond-async  "], ASYNC, raw=True),
-        expect_mode(ctx, "GW-PREF-05", ["\trespond-async-proxy "], PROXY, raw=True),
-        expect_mode(ctx, "GW-PREF-05", ["  respond-async-container\t"], CONTAINER, raw=True),
-    )
+    await ctx.all(*(expect_mode(ctx, "GW-PREF-05", [value], mode, raw=True) for value, mode in zip(PADDED_VALUES, THREE_MODES)))
 
 
 @check("GW-PREF-06")
 async def names_match_case_insensitively(ctx: CheckContext) -> None:
     """Sends Respond-Async, RESPOND-ASYNC-PROXY and Respond-Async-Container; expects their modes."""
-    await ctx.all(
-        expect_mode(ctx, "GW-PREF-06", ["Respond-Async"], ASYNC),
-        expect_mode(ctx, "GW-PREF-06", ["RESPOND-ASYNC-PROXY"], PROXY),
-        expect_mode(ctx, "GW-PREF-06", ["Respond-Async-Container"], CONTAINER),
-    )
+    await ctx.all(*(expect_mode(ctx, "GW-PREF-06", [value], mode) for value, mode in zip(CASED_VALUES, THREE_MODES)))
 
 
 @check("GW-PREF-07")
@@ -199,12 +209,8 @@ async def lists_and_parameters(ctx: CheckContext) -> None:
     lines `wait=10` + `respond-async` to select respond-async, and
     `wait=10, respond-async-proxy` to select respond-async-proxy.
     """
-    await ctx.all(
-        expect_mode(ctx, "GW-PREF-07", ["respond-async, wait=10"], ASYNC),
-        expect_mode(ctx, "GW-PREF-07", ["respond-async; foo=bar"], ASYNC),
-        expect_mode(ctx, "GW-PREF-07", ["wait=10", "respond-async"], ASYNC),
-        expect_mode(ctx, "GW-PREF-07", ["wait=10, respond-async-proxy"], PROXY),
-    )
+    await ctx.all(*(expect_mode(ctx, "GW-PREF-07", list(values), mode)
+                    for values, mode in zip(LIST_VALUES, (ASYNC, ASYNC, ASYNC, PROXY))))
 
 
 @check("GW-PREF-08")
@@ -213,3 +219,26 @@ async def two_recognized_values(ctx: CheckContext) -> None:
     values = ["respond-async, respond-async-proxy"]
     result = await probe(ctx, values)
     ctx.observe("GW-PREF-08", f"{_label(values)} was handled as {result.mode} ({result.evidence})", mode=result.mode)
+
+
+@check("GW-PREF-09")
+async def grammar_decides_recognition(ctx: CheckContext) -> None:
+    """Sends a mode name inside quoted-strings (`wait="a, respond-async, b"`), as a parameter (`foo; respond-async`)
+    and as a preference's value (`wait=respond-async`), one per request.
+
+    Expects each handled synchronously, its Prefer line reaching the
+    container unchanged: by the RFC 7240 grammar none of them is a
+    recognized preference. A gateway that splits on commas without minding
+    quotes, or reads every token, selects a mode here: it breaks no real
+    client, which is why this is a SHOULD and the MUSTs never send such values.
+    """
+    async def one(label: str, value: str) -> None:
+        with ctx.judge("GW-PREF-09", case=f"{label}: Prefer: {value!r}"):
+            result = await probe(ctx, [value])
+            expect(result.mode == SYNC, f"Prefer {value!r} was handled as {result.mode}: {result.evidence}",
+                   expected="synchronous: the container's answer relayed", actual=f"{result.mode}: {result.evidence}")
+            if not same_field_lines([value], result.container_prefer):
+                raise Failure(f"Prefer {value!r} did not reach the container unchanged",
+                              expected=f"Prefer lines [{value!r}]", actual=f"Prefer lines {result.container_prefer!r}")
+
+    await ctx.all(*(one(label, value) for label, value in GRAMMAR_VALUES))

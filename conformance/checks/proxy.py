@@ -15,7 +15,8 @@ from conformance.checks.flows import (
     require_slow_container,
     send,
 )
-from conformance.judge.verdicts import Blocked, expect, show
+from conformance.checks.lag import Timing, measure_against, watching_lag
+from conformance.judge.verdicts import Blocked, Failure, expect, show
 
 
 @check("GW-PROXY-01", "GW-PROXY-02", "GW-PROXY-03", "GW-PROXY-04", timed=True)
@@ -25,16 +26,31 @@ async def fire_and_forget(ctx: CheckContext) -> None:
     Expects a 202 with an empty body (01) within T_accept (02); the
     container gets the request within T_done, exactly once, unchanged, with
     `Prefer: respond-async` and without `respond-async-proxy` (03); the
-    webhook call is observed at the mock's sink (04).
+    webhook call is observed at the mock's sink (04). An accept later than
+    T_accept by no more than the suite's own lateness is timed again.
     """
     correlation = ctx.correlation("proxy")
     hook = ctx.mock.webhook_url(correlation)
-    sent = await send(
-        ctx, "POST", "/v1/jobs", correlation=correlation, prefer_values="respond-async-proxy",
-        body=json.dumps({"job": "fire and forget"}).encode(), content_type="application/json", query=[("priority", "low")],
-        mock={"delay": ctx.config.delay, "webhook_url": hook}, purpose="respond-async-proxy submission",
-    )
+    async with watching_lag() as lag:
+        sent = await send(
+            ctx, "POST", "/v1/jobs", correlation=correlation, prefer_values="respond-async-proxy",
+            body=json.dumps({"job": "fire and forget"}).encode(), content_type="application/json",
+            query=[("priority", "low")], mock={"delay": ctx.config.delay, "webhook_url": hook},
+            purpose="respond-async-proxy submission",
+        )
     ctx.timed_request_sent()
+    first_timing = Timing(sent.latency, lag.worst, f"answered {sent.status}")
+
+    async def timing(attempt: int) -> Timing:
+        """The first submission's accept latency; then that of another, sent only when the first was unclear."""
+        if attempt == 0:
+            return first_timing
+        async with watching_lag() as again_lag:
+            again = await send(ctx, "POST", "/v1/jobs", correlation=ctx.correlation(f"proxy-retimed{attempt}"),
+                               prefer_values="respond-async-proxy", body=b'{"job": "timed again"}',
+                               content_type="application/json", mock={"delay": ctx.config.delay},
+                               purpose="respond-async-proxy submission, timed again")
+        return Timing(again.latency, again_lag.worst, f"answered {again.status}")
     response = sent.response
 
     with ctx.judge("GW-PROXY-01"):
@@ -45,12 +61,14 @@ async def fire_and_forget(ctx: CheckContext) -> None:
 
     with ctx.judge("GW-PROXY-02"):
         require_slow_container(ctx)
-        expect(sent.latency <= ctx.config.t_accept,
-               f"the answer took {sent.latency:.3f} s while the container takes D = {ctx.config.delay:g} s",
-               expected=f"at most T_accept = {ctx.config.t_accept:g} s", actual=f"{sent.latency:.3f} s")
+        timed = await measure_against(timing, ctx.config.t_accept)
+        expect(timed.verdict != "late", f"the answer took over T_accept while the container takes D = {ctx.config.delay:g} s",
+               expected=f"at most T_accept = {ctx.config.t_accept:g} s", actual=timed.describe())
+        if timed.verdict == "unclear":
+            raise Blocked(f"not judged: the suite ran too late to time the accept: {timed.describe()}")
         if response.status_code != 202:
             raise Blocked(f"the answer came in time but was {response.status_code}, not 202 (judged by GW-PROXY-01)")
-        ctx.note("GW-PROXY-02", f"accepted in {sent.latency * 1000:.0f} ms")
+        ctx.note("GW-PROXY-02", f"accepted in {timed.readings[-1].seconds * 1000:.0f} ms")
 
     with ctx.judge("GW-PROXY-03"):
         entry = await one_arrival(ctx, correlation, ctx.config.t_done, "the fire-and-forget request")
@@ -67,10 +85,40 @@ async def fire_and_forget(ctx: CheckContext) -> None:
         expect(not extra, f"the container got the request {1 + len(extra)} times", expected="exactly once",
                actual=f"{1 + len(extra)} times")
 
-    with ctx.judge("GW-PROXY-04"):
+    with ctx.judge("GW-PROXY-04", case="a container that takes D"):
         deliveries = await ctx.mock.wait_webhooks(correlation, 1, ctx.config.t_done)
         expect(deliveries, "the container's webhook call was never observed", expected=f"a delivery at {hook}",
                actual="none within T_done")
+
+    with ctx.judge("GW-PROXY-04", case="a container that stops its work when the gateway hangs up"):
+        await _work_survives_an_acking_container(ctx)
+
+
+async def _work_survives_an_acking_container(ctx: CheckContext) -> None:
+    """A container that answers within T_accept / 2 and, like Go's net/http or an ASGI app that watches
+    `http.disconnect`, drops its work when its client hangs up before that answer.
+
+    A gateway that gives the container less than that to answer (fire and forget read as "send the bytes,
+    wait for nothing") loses the work. Waiting T_accept is what the contract asks of a container
+    (CT-ASYNC-01), so a gateway that waits at least that long passes.
+    """
+    correlation = ctx.correlation("proxy-cancels")
+    hook = ctx.mock.webhook_url(correlation)
+    await send(ctx, "POST", "/v1/jobs", correlation=correlation, prefer_values="respond-async-proxy",
+               body=b'{"job": "cancelled if the gateway hangs up"}', content_type="application/json",
+               mock={"delay": ctx.config.t_accept / 2, "on_disconnect": "cancel", "webhook_url": hook},
+               purpose="respond-async-proxy submission to a container that cancels on hang-up")
+    deliveries = await ctx.mock.wait_webhooks(correlation, 1, ctx.config.t_done)
+    if not deliveries:
+        entries = await ctx.mock.journal(correlation)
+        cancelled = [e for e in entries if (e.error or {}).get("error") == "cancelled"]
+        raise Failure(
+            "the container's work never happened: " + (
+                "the gateway hung up before the container answered, and the container stopped its work"
+                if cancelled else "no webhook call was observed"),
+            expected=f"a delivery at {hook} within T_done (the container answers within T_accept / 2)",
+            actual=f"none; the container's journal: {[e.describe() for e in entries] or 'no request'}"
+                   + (" (cancelled on hang-up)" if cancelled else ""))
 
 
 @check("GW-PROXY-05", heavy=True)

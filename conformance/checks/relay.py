@@ -40,14 +40,14 @@ class RelayCase:
 
 @st.composite
 def relay_cases(draw: st.DrawFn, methods: tuple[str, ...] | None = None, statuses: tuple[int, ...] | None = None,
-                headers: bool = True, large: int = 0) -> RelayCase:
-    """A request and the container's answer to it.
+                headers: bool = True, large: int = 0, edges: bool = False) -> RelayCase:
+    """A request and the container's answer to it; with `edges`, paths only GW-SYNC-05 judges too.
 
     An answer too large for a URL is asked for in the request's JSON body,
     so that request becomes a POST of that body.
     """
     kwargs = {"methods": methods} if methods else {}
-    request = draw(requests(headers=headers, **kwargs))
+    request = draw(requests(headers=headers, edges=edges, **kwargs))
     answer = draw(answers(statuses, large=large) if statuses else answers(large=large))
     if answer.large:
         request = dataclasses.replace(request, method="POST", body=answer.json_body(), content_type="application/json")

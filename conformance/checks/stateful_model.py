@@ -10,12 +10,21 @@ After every step:
   what that Id showed before, in one encoding (GW-STATUS-02); waiting ends
   in Completed within T_done (GW-STATUS-03);
 - a result, read once its status says Completed, is the container's echo
-  of its own submission: its correlation and the sha256 of its own body
-  (GW-RESULT-05), and reading again gives the same answer (GW-RESULT-03);
+  of its own submission, by its correlation (GW-RESULT-05); the echo's body
+  sha256 is that submission's, or the container got it changed, judged by
+  the one "unchanged" rule on the journal (GW-ASYNC-07); and reading again
+  gives the same answer (GW-RESULT-03);
 - unknown Ids get 404 from both routes (GW-STATUS-04, GW-RESULT-06);
 
 and when a run ends, each fire-and-forget submission reached the container
-once, with `Prefer: respond-async` and its body (GW-PROXY-03).
+once, with `Prefer: respond-async`, unchanged by the one rule of
+`conformance.judge.unchanged` (GW-PROXY-03).
+
+The model is a check module of its own, not part of one section's module:
+one sequence of requests judges the respond-async accept, the status and
+result routes and fire-and-forget delivery together (what a client sees
+over a session), so no section owns it; `MODULES` puts it after the
+sections it spans.
 
 The container answers with its echo after a delay of 0 or 0.1 s: not to
 judge timing, but so that some status reads meet a request still in flight.
@@ -26,6 +35,7 @@ how fast the gateway was (hypothesis replays runs while it shrinks them).
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import hashlib
 import json
 import uuid
@@ -34,26 +44,30 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from hypothesis import strategies as st
-from hypothesis.stateful import Bundle, RuleBasedStateMachine, precondition, rule
+from hypothesis.stateful import Bundle, RuleBasedStateMachine, precondition, rule, run_state_machine_as_test
 
+from conformance.checks import check
 from conformance.checks.context import CheckContext
 from conformance.checks.flows import (
     Accepted,
+    Sent,
     StatusReading,
     accepted,
     arrivals,
+    duplicates_after,
     get_result,
     get_status,
     prefer_names,
+    request_mismatches,
     send,
     trail,
 )
-from conformance.checks.search import Search, Violation
+from conformance.checks.search import Budget, Search, Violation, report
 from conformance.judge.verdicts import Blocked, show
 
-__all__ = ["GatewayModel", "MODEL_IDS", "BODIES", "ProxySubmission", "model_factory"]
+__all__ = ["GatewayModel", "MODEL_IDS", "BODIES", "ProxySubmission", "model_factory", "stateful_model"]
 
-MODEL_IDS = ("GW-ASYNC-06", "GW-STATUS-01", "GW-STATUS-02", "GW-STATUS-03", "GW-STATUS-04",
+MODEL_IDS = ("GW-ASYNC-06", "GW-ASYNC-07", "GW-STATUS-01", "GW-STATUS-02", "GW-STATUS-03", "GW-STATUS-04",
              "GW-RESULT-03", "GW-RESULT-05", "GW-RESULT-06", "GW-PROXY-03")
 #: few, so that two submissions often carry the same body
 BODIES = (b"", b'{"prompt": "a"}', b'{"prompt": "b"}', b"\x00\xffbinary\x80")
@@ -86,8 +100,15 @@ class Submission:
 
 @dataclass
 class ProxySubmission:
-    correlation: str
-    body: bytes
+    sent: Sent
+
+    @property
+    def correlation(self) -> str:
+        return self.sent.correlation
+
+    @property
+    def body(self) -> bytes:
+        return self.sent.body
 
 
 @dataclass
@@ -162,7 +183,7 @@ class GatewayModel(RuleBasedStateMachine):
                           body=body, content_type="application/octet-stream", purpose="model: fire-and-forget submission")
         if sent.status != 202:
             raise Blocked(f"a fire-and-forget submission was answered {sent.status}, not 202 (judged by GW-PROXY-01)")
-        self.run.proxies.append(ProxySubmission(correlation, body))
+        self.run.proxies.append(ProxySubmission(sent))
 
     @rule(sub=submissions)
     def read_status(self, sub: Submission) -> None:
@@ -202,12 +223,19 @@ class GatewayModel(RuleBasedStateMachine):
 
     @rule(sub=submissions)
     def read_result(self, sub: Submission) -> None:
-        self._do(self._read_result(sub), ("GW-RESULT-03", "GW-RESULT-05"), f"result of {sub.id} once Completed")
+        self._do(self._read_result(sub), ("GW-RESULT-03", "GW-RESULT-05", "GW-ASYNC-07"), f"result of {sub.id} once Completed")
 
     async def _read_result(self, sub: Submission) -> None:
-        # read once Completed, so that what a run shows does not depend on how fast the gateway was
-        await self._await(sub)
+        # read once Completed, so that what a run shows does not depend on how fast the gateway was;
+        # a result read before is known Completed, and reading it again must not depend on the status route
+        if sub.result is None:
+            await self._await(sub)
         response = await get_result(self.ctx, sub.acc)
+        if sub.result is not None and sub.result != (response.status_code, response.content):
+            # read before and 2xx then: whatever it is now, reading changed it
+            raise Violation(("GW-RESULT-03",), f"reading the result of {sub.id} again gave another answer",
+                            expected=f"{sub.result[0]} {show(sub.result[1], 80)}",
+                            actual=f"{response.status_code} {show(response.content, 80)}")
         if not 200 <= response.status_code < 300:
             raise Violation(("GW-RESULT-05",), f"the result of {sub.id}, Completed, answered {response.status_code}",
                             expected="its container answer", actual=f"{response.status_code} {show(response.text, 120)}")
@@ -215,18 +243,18 @@ class GatewayModel(RuleBasedStateMachine):
             echo = json.loads(response.content)
         except ValueError:
             echo = None
-        own = (isinstance(echo, dict) and echo.get("correlation") == sub.correlation
-               and echo.get("body_sha256") == hashlib.sha256(sub.body).hexdigest())
-        if not own:
-            owner = echo.get("correlation") if isinstance(echo, dict) else None
+        owner = echo.get("correlation") if isinstance(echo, dict) else None
+        if owner != sub.correlation:
             raise Violation(("GW-RESULT-05",), f"the result of {sub.id} is not the answer to its own submission"
                             + (f" but to {owner}" if owner else ""),
-                            expected=f"the echo of {sub.correlation} (body sha256 {hashlib.sha256(sub.body).hexdigest()[:12]}…)",
-                            actual=show(response.text, 200))
-        if sub.result is not None and sub.result != (response.status_code, response.content):
-            raise Violation(("GW-RESULT-03",), f"reading the result of {sub.id} again gave another answer",
-                            expected=f"{sub.result[0]} {show(sub.result[1], 80)}",
-                            actual=f"{response.status_code} {show(response.content, 80)}")
+                            expected=f"the container's echo of {sub.correlation}", actual=show(response.text, 200))
+        if echo.get("body_sha256") != hashlib.sha256(sub.body).hexdigest():
+            # its own answer, to a body the container got changed: what reached the container is GW-ASYNC-07's
+            entries = await arrivals(self.ctx, sub.correlation, 1, self.ctx.config.request_timeout)
+            problems = request_mismatches(entries[0], sub.acc.sent) if entries else ["it is not in the journal"]
+            raise Violation(("GW-ASYNC-07",), f"the container got the submission of {sub.id} changed: "
+                            + "; ".join(problems or ["its echo names another body"]),
+                            expected="the submission as sent", actual=entries[0].describe() if entries else "none")
         sub.result = (response.status_code, response.content)
 
     @precondition(lambda self: bool(self.known))  # the routes are learnt from an accept document
@@ -268,8 +296,9 @@ class GatewayModel(RuleBasedStateMachine):
         names = prefer_names(entry)
         if "respond-async" not in names or "respond-async-proxy" in names:
             return f"{proxy.correlation} reached the container with Prefer {entry.header_values('prefer')!r}"
-        if entry.raw.get("body_sha256") != hashlib.sha256(proxy.body).hexdigest():
-            return f"{proxy.correlation} reached the container with another body ({entry.raw.get('body_size')} bytes)"
+        problems = request_mismatches(entry, proxy.sent)
+        if problems:
+            return f"{proxy.correlation} reached the container changed: {'; '.join(problems)}"
         twice = await arrivals(self.ctx, proxy.correlation, 2, DUPLICATE_WATCH)
         if len(twice) > 1:
             return f"{proxy.correlation} ({proxy.body!r}) reached the container {len(twice)} times"
@@ -285,3 +314,54 @@ def model_factory(search: Search, ctx: CheckContext, sink: list[GatewayModel]) -
         return machine
 
     return make
+
+
+#: one run of the model sends about `steps` requests, so it gets fewer runs than a property gets examples
+MODEL_SHARE = 0.3
+MODEL_STEPS = 12
+
+
+async def sweep_duplicates(ctx: CheckContext, machines: list[GatewayModel]) -> Violation | None:
+    """After the search: a fire-and-forget request delivered twice, in any run, once the settle time has passed.
+
+    Each run watched its own requests for a moment; this catches a second
+    delivery that came later. The reproduction is that run's sequence.
+    """
+    runs = [(machine, proxy) for machine in machines for proxy in machine.run.proxies]
+    if not runs:
+        return None
+    last = runs[-1][1]
+    extra = await duplicates_after(ctx, last.correlation, 1)
+    for machine, proxy in runs:
+        count = 1 + len(extra) if proxy is last else len(await ctx.mock.journal(proxy.correlation))
+        if count > 1:
+            violation = Violation(("GW-PROXY-03",), f"{proxy.correlation} ({proxy.body!r}) reached the container {count} times",
+                                  expected="exactly once", actual=f"{count} times")
+            violation.example = machine.program()
+            violation.exchanges = ctx.transcript.seqs(machine.label)
+            return violation
+    return None
+
+
+@check(*MODEL_IDS)
+async def stateful_model(ctx: CheckContext) -> None:
+    """Runs a hypothesis state machine: respond-async and fire-and-forget submissions (bodies from a small set,
+    so they repeat), status and result reads of known Ids in any order, waits for completion, unknown Ids.
+
+    Expects Ids never reused (ASYNC-06), valid statuses (STATUS-01) that
+    never go back (STATUS-02) and reach Completed (STATUS-03), every 2xx
+    result the echo of its own submission (RESULT-05) of a body that reached
+    the container unchanged (ASYNC-07) and the same when read again
+    (RESULT-03), 404 for unknown Ids (STATUS-04, RESULT-06), and each
+    fire-and-forget request delivered once with Prefer: respond-async (PROXY-03).
+    """
+    budget = dataclasses.replace(Budget.from_config(ctx.config, share=MODEL_SHARE), steps=MODEL_STEPS)
+    run = Search(ctx, "stateful_model", budget)
+    machines: list[GatewayModel] = []
+    factory = run.seeded(model_factory(run, ctx, machines))
+    result = await run.run(lambda: run_state_machine_as_test(factory, settings=run.settings()))
+    if not any("GW-PROXY-03" in v.rids for v in result.violations):
+        late = await sweep_duplicates(ctx, machines)
+        if late is not None:
+            result.violations.append(late)
+    report(ctx, result, MODEL_IDS)

@@ -1,15 +1,24 @@
-"""Synchronous mode (GW-SYNC-*): the gateway as a faithful reverse proxy."""
+"""Synchronous mode (GW-SYNC-*): the gateway as a faithful reverse proxy.
+
+The MUST checks send plain paths; encoded reserved characters and empty
+segments are GW-SYNC-05's (SHOULD), because legal reverse proxies (nginx
+`proxy_pass http://upstream/;`, Starlette's decoded path parameter)
+normalise them without breaking any real client.
+"""
 
 from __future__ import annotations
 
 import base64
 import json
 import random
+from dataclasses import dataclass
 
 from conformance.checks import check
 from conformance.checks.context import CheckContext
 from conformance.checks.flows import duplicates_after, one_arrival, request_mismatches, send
-from conformance.judge.verdicts import Failure, expect
+from conformance.checks.lag import watching_lag
+from conformance.http.recording import record_of
+from conformance.judge.verdicts import Blocked, Failure, expect
 
 MiB = 1024 * 1024
 
@@ -102,12 +111,13 @@ async def other_methods_headers_and_large_bodies(ctx: CheckContext) -> None:
         with ctx.judge("GW-SYNC-03", case="custom request header"):
             correlation = ctx.correlation("sync")
             value = f"probe-{correlation}"
-            await send(ctx, "POST", "/v1/generate", correlation=correlation, body=b"{}", content_type="application/json",
-                       headers=[("X-Conformance-Probe", value)], purpose="custom request header")
+            probe = [("X-Conformance-Probe", value)]
+            sent = await send(ctx, "POST", "/v1/generate", correlation=correlation, body=b"{}",
+                              content_type="application/json", headers=probe, purpose="custom request header")
             entry = await one_arrival(ctx, correlation, ctx.config.request_timeout, "the request")
-            got = entry.header_values("x-conformance-probe")
-            expect(got == [value], "the custom request header did not reach the container unchanged",
-                   expected=f"X-Conformance-Probe: {value}", actual=got or "absent")
+            problems = request_mismatches(entry, sent, probe)
+            expect(not problems, f"the request did not reach the container unchanged: {'; '.join(problems)}",
+                   expected=f"X-Conformance-Probe: {value}", actual=entry.header_values("x-conformance-probe") or "absent")
 
     async def response_header_case() -> None:
         with ctx.judge("GW-SYNC-03", case="custom response header"):
@@ -141,37 +151,121 @@ async def other_methods_headers_and_large_bodies(ctx: CheckContext) -> None:
 
 STREAM_COUNT = 6
 STREAM_INTERVAL = 0.4
+#: measurements of one kind of stream before it is left unjudged
+STREAM_TRIES = 3
+#: a buffered answer leaves the gateway in one write: its pieces reach the client within this many seconds
+ONE_BURST = 0.1
+
+
+@dataclass(frozen=True)
+class StreamTiming:
+    """When the client got the first and the last piece, in seconds on the container's clock from when the
+    container got the request (it cannot have produced its last piece before `produced`)."""
+
+    first: float
+    last: float
+    produced: float
+    #: how late the suite's own loop ran meanwhile: a piece may have waited that long to be read
+    lag: float
+    reads: int
+
+    @property
+    def incremental(self) -> bool:
+        """The contract's words: the first piece arrived before the container produced the last one."""
+        return self.first < self.produced
+
+    @property
+    def buffered(self) -> bool:
+        """All pieces in one burst after the container finished, read by a suite that was never late enough to
+        have missed earlier pieces: relayed as produced, the first would have come some 2 s before the end,
+        and a suite never later than half that would have read it then."""
+        return (self.first >= self.produced and self.last - self.first <= max(self.lag, ONE_BURST)
+                and self.lag < self.produced / 2)
+
+    def describe(self) -> str:
+        return (f"first piece {self.first:.2f} s and last {self.last:.2f} s after the container got the request, "
+                f"which produced the last piece no earlier than {self.produced:.2f} s ({self.reads} reads; "
+                f"the suite ran up to {self.lag:.2f} s late)")
+
+
+async def measure_stream(ctx: CheckContext, kind: str, attempt: int) -> StreamTiming:
+    produce = (STREAM_COUNT - 1) * STREAM_INTERVAL
+    correlation = ctx.correlation(f"stream{attempt}")
+    url = ctx.gateway.url("/v1/stream", [("mock-correlation", correlation), ("mock-stream", kind),
+                                         ("mock-stream-count", str(STREAM_COUNT)),
+                                         ("mock-stream-interval", str(STREAM_INTERVAL))])
+    async with watching_lag() as lag:
+        streamed = await ctx.gateway.stream("GET", url, headers=[("X-Mock-Correlation", correlation)],
+                                            purpose=f"{kind} stream")
+    expect(streamed.response.status_code == 200, f"the stream was answered {streamed.response.status_code}",
+           expected=200, actual=streamed.response.status_code)
+    expect(streamed.chunks, "the stream had an empty body", expected=f"{STREAM_COUNT} pieces", actual="no body")
+    entry = await one_arrival(ctx, correlation, ctx.config.request_timeout, "the stream request")
+    record = record_of(streamed.response)
+    assert record is not None, "a streamed answer that did not come through the recording transport"
+    sent = record.started_at - entry.time  # when the client sent it, on the container's clock
+    return StreamTiming(sent + streamed.chunks[0][0], sent + streamed.chunks[-1][0], produce, lag.worst,
+                        len(streamed.chunks))
 
 
 @check("GW-SYNC-04")
 async def streamed_response_is_incremental(ctx: CheckContext) -> None:
     """Has the container stream 6 pieces 0.4 s apart, as chunked NDJSON and as text/event-stream.
 
-    Expects the client to see the first piece well before the last one: the
-    spread between the first and the last piece arriving must be at least
-    half the 2 s the container takes to produce them (a buffering gateway
-    delivers everything at once).
+    Expects the first piece at the client before the container produced the
+    last one, both read on the container's clock (the journal says when it
+    got the request). A gateway that buffers delivers every piece in one
+    burst once the container is done. A reading that is neither (the first
+    piece after the end, but pieces apart, or later only by as much as the
+    suite itself ran late) proves nothing: the stream is measured again, and
+    after three such readings it is not judged. Two readings of a burst
+    after the end fail it.
     """
-    produce = (STREAM_COUNT - 1) * STREAM_INTERVAL
 
     async def case(kind: str) -> None:
         with ctx.judge("GW-SYNC-04", case=kind):
-            correlation = ctx.correlation("stream")
-            url = ctx.gateway.url("/v1/stream", [("mock-correlation", correlation), ("mock-stream", kind),
-                                                 ("mock-stream-count", str(STREAM_COUNT)),
-                                                 ("mock-stream-interval", str(STREAM_INTERVAL))])
-            streamed = await ctx.gateway.stream("GET", url, headers=[("X-Mock-Correlation", correlation)],
-                                                purpose=f"{kind} stream")
-            expect(streamed.response.status_code == 200, f"the stream was answered {streamed.response.status_code}",
-                   expected=200, actual=streamed.response.status_code)
-            expect(streamed.chunks, "the stream had an empty body", expected=f"{STREAM_COUNT} pieces", actual="no body")
-            first, last = streamed.chunks[0][0], streamed.chunks[-1][0]
-            if last - first < produce / 2:
-                raise Failure(
-                    f"the whole stream arrived within {last - first:.2f} s although the container took {produce:.1f} s "
-                    "to produce it: the gateway buffered it",
-                    expected=f"the first piece at least {produce / 2:.2f} s before the last",
-                    actual=f"first piece after {first:.2f} s, last after {last:.2f} s ({len(streamed.chunks)} reads)",
-                )
+            bursts: list[StreamTiming] = []
+            unclear: list[StreamTiming] = []
+            for attempt in range(STREAM_TRIES):
+                timing = await measure_stream(ctx, kind, attempt)
+                if timing.incremental:
+                    ctx.note("GW-SYNC-04", f"{kind}: first piece {timing.produced - timing.first:.2f} s before the last was produced")
+                    return
+                (bursts if timing.buffered else unclear).append(timing)
+                if len(bursts) == 2:
+                    raise Failure("the whole stream arrived in one burst after the container had produced it: "
+                                  "the gateway buffered it", expected="the first piece before the container produced the last",
+                                  actual="; ".join(t.describe() for t in bursts))
+            raise Blocked(f"not judged: in {STREAM_TRIES} readings the suite could not tell a buffering gateway from "
+                          f"a late one: {'; '.join(t.describe() for t in bursts + unclear)}")
 
     await ctx.all(case("chunked"), case("sse"))
+
+
+#: GW-SYNC-05: (label, path) pairs, each holding one thing only the grammar of RFC 3986 protects
+EDGE_PATHS = (
+    ("encoded slash", "/v1/a%2Fb"),
+    ("encoded question mark", "/v1/q%3Fx"),
+    ("encoded hash", "/v1/h%23x"),
+    ("encoded percent", "/v1/p%25x"),
+    ("empty segment", "/v1//empty"),
+)
+
+
+@check("GW-SYNC-05")
+async def path_reaches_container_as_sent(ctx: CheckContext) -> None:
+    """Sends GETs whose paths hold `%2F`, `%3F`, `%23`, `%25` and an empty segment (`//`), one per request.
+
+    Expects the container to get each path as sent (compared after RFC 3986
+    normalization, which never turns `%2F` into `/` nor `//` into `/`).
+    """
+
+    async def case(label: str, path: str) -> None:
+        with ctx.judge("GW-SYNC-05", case=f"{label}: {path}"):
+            sent = await send(ctx, "GET", path, correlation=ctx.correlation("edge"), purpose=label)
+            entry = await one_arrival(ctx, sent.correlation, ctx.config.request_timeout, f"the request for {path}")
+            problems = request_mismatches(entry, sent)
+            expect(not problems, f"the container got {path} changed: {'; '.join(problems)}",
+                   expected=f"path {sent.path}", actual=entry.describe())
+
+    await ctx.all(*(case(label, path) for label, path in EDGE_PATHS))

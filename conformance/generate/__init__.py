@@ -1,13 +1,13 @@
-"""Property-based checks: hypothesis models of what any gateway must do.
+"""Hypothesis strategies for the property checks, each value knowing by construction what it must do.
 
-- `strategies`: `Prefer` header values built from the RFC 7240 grammar, each
-  with the mode `conformance.contract.prefer` says it selects and the requirement IDs
-  it exercises;
-- `requests`: inference requests (methods, encoded paths, queries, bodies);
-- `behaviours`: what the mock container is asked to answer (query fields);
-- `search`: runs a property with hypothesis on a worker thread and turns its
-  shrunk counterexamples into per-ID failures;
-- `machine`: the stateful model (submit, poll, read, unknown ids).
+- `prefer`: `Prefer` header values built from the RFC 7240 grammar, each
+  with the mode it selects and the requirement IDs it exercises, MUST-level
+  values apart from the grammar's edges (GW-PREF-09);
+- `requests`: inference requests (methods, encoded paths, queries, bodies),
+  MUST-level paths apart from GW-SYNC-05's edges;
+- `answers`: what the mock container is asked to answer (behaviour fields).
 
-The checks that use them live in `conformance/checks/properties.py`.
+Nothing here calls the code a verdict rests on (the Prefer parser, the
+reference gateway). The checks that use these live beside the hand-written
+checks of their section (`conformance/checks/*_properties.py`).
 """

@@ -1,20 +1,38 @@
 """Inference requests a client may send: methods, encoded paths, queries, bodies, content types.
 
 Everything generated is something the contract says reaches the container
-as sent, and nothing more: no dot segments or empty segments (which URI
-normalization and slash merging may legally change), no `%00`, no bytes
-that are not UTF-8 once decoded, no query keys or headers the mock
-container would read as behaviour fields, and no body on GET and DELETE.
-Two paths are the same when they are equal after RFC 3986 §6.2.2
-normalization (`conformance.judge.unchanged.same_path`): `%7e` and `~` are one path, `%2F` and `/` two.
+as sent, and nothing more: no dot segments (which URI normalization may
+legally remove, and which the reference refuses when they climb out of the
+deployment), no `%00`, no bytes that are not UTF-8 once decoded, no query
+keys or headers the mock container would read as behaviour fields, and no
+body on GET and DELETE. Two paths are the same when they are equal after
+RFC 3986 §6.2.2 normalization (`conformance.judge.unchanged`): `%7e` and
+`~` are one path, `%2F` and `/` two.
+
+Paths come in two levels, as the contract's "Levels" paragraph asks:
+
+- MUST-level paths (`paths()`, the default of `requests()`) hold plain
+  path characters, percent-encoded unreserved characters (normalization
+  decodes them) and percent-encoded non-ASCII UTF-8: what real clients
+  send, and what every legal gateway and reverse proxy passes on;
+- with `edges=True` a path may also hold percent-encoded reserved and
+  other ASCII characters (`%2F`, `%3F`, `%23`, `%25`, `%3B`, `%22`...) and
+  empty segments (`//`), which only GW-SYNC-05 (SHOULD) judges: a proxy
+  that decodes `%2F` or merges slashes (nginx `proxy_pass http://up/;`,
+  Starlette's decoded path parameter) breaks no real client.
+
+Each request carries its *plain twin* path (`GeneratedRequest.plain_path`):
+the same path with every edge taken out, so a check can tell a gateway
+that fails only on the edge (GW-SYNC-05) from one that fails the MUST.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import string
 from dataclasses import dataclass, field
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 from hypothesis import strategies as st
 
@@ -24,9 +42,13 @@ __all__ = [
     "GeneratedRequest",
     "requests",
     "paths",
+    "GeneratedPath",
     "queries",
     "bodies",
     "BODY_METHODS",
+    "MUST_METHODS",
+    "SHOULD_METHODS",
+    "climbs",
 ]
 
 #: methods whose body the contract asks to be forwarded (GET and DELETE are sent without one)
@@ -37,8 +59,12 @@ SHOULD_METHODS = ("PUT", "PATCH", "DELETE")
 
 #: allowed as they are in a path segment (RFC 3986 pchar without pct-encoded)
 SEGMENT_CHARS = UNRESERVED + "!$&'()*+,;=:@"
-#: characters a client must (or may) percent-encode in a segment; `%2F` is the one that matters most
-ENCODED_CHARS = "/?#%[] \"<>\\^`{|},;=:@+&é✓日"
+#: percent-encoded in MUST-level paths: unreserved characters (equal to their encoding) and non-ASCII
+MUST_ENCODED = "~-._aZ09é✓日"
+#: percent-encoded only in edge paths (GW-SYNC-05): reserved characters, `%` and ASCII that is no URI character
+EDGE_ENCODED = "/?#%[] \"<>\\^`{|},;=:@+&!$'()*"
+#: what an edge piece becomes in the plain twin
+PLAIN_PIECE = "_"
 #: Content-Types of generated bodies (None: no Content-Type at all)
 CONTENT_TYPES = (
     None,
@@ -50,6 +76,8 @@ CONTENT_TYPES = (
     "image/png",
     "application/vnd.conformance.item+json; version=2",
 )
+_DOT_SPLIT = re.compile(r"[/\\;]")
+
 
 def _encode(char: str, lower: bool) -> str:
     text = quote(char, safe="")
@@ -58,27 +86,62 @@ def _encode(char: str, lower: bool) -> str:
     return text.lower() if lower else text
 
 
-@st.composite
-def segments(draw: st.DrawFn) -> str:
-    """One path segment: plain characters, sub-delimiters and percent-encoded ones (never empty, `.` or `..`)."""
-    pieces = draw(st.lists(st.one_of(
-        st.text(st.sampled_from(UNRESERVED), min_size=1, max_size=8),
-        st.sampled_from(SEGMENT_CHARS[len(UNRESERVED):]),
-        st.builds(_encode, st.sampled_from(ENCODED_CHARS), st.booleans()),
-    ), min_size=1, max_size=4))
-    segment = "".join(pieces)
-    if normalize_path(segment).strip(".") == "":
-        segment += "x"
-    return segment
+def climbs(segment: str) -> bool:
+    """A segment that some reading makes a dot segment: percent-decoded and split on `/`, `\\` and `;`,
+    a piece is `.` or `..` (`..%2F..`, `..%5C`, `..;x`, `.%2E`). Never generated: servers resolve or refuse them."""
+    return any(piece in (".", "..") for piece in _DOT_SPLIT.split(unquote(segment, errors="replace")))
+
+
+@dataclass(frozen=True)
+class GeneratedPath:
+    """A path as it goes on the wire, and its plain twin (the same without GW-SYNC-05 edges)."""
+
+    wire: str
+    plain: str
+
+    @property
+    def edges(self) -> bool:
+        return self.wire != self.plain
 
 
 @st.composite
-def paths(draw: st.DrawFn) -> str:
-    """`/a/b%2Fc/...`: one to four segments below the inference base, as they go on the wire."""
-    parts = draw(st.lists(segments(), min_size=1, max_size=4))
-    if normalize_path(parts[0]).lower() == "tasks":  # the mock container serves GET /tasks/<id> itself
-        parts[0] += "-x"
-    return "/" + "/".join(parts)
+def _segment(draw: st.DrawFn, edges: bool) -> tuple[str, str]:
+    """(wire, plain) of one segment: plain characters, sub-delimiters and percent-encoded ones (never a dot segment)."""
+    kinds = [
+        st.text(st.sampled_from(UNRESERVED), min_size=1, max_size=8).map(lambda t: (t, t)),
+        st.sampled_from(SEGMENT_CHARS[len(UNRESERVED):]).map(lambda t: (t, t)),
+        st.builds(_encode, st.sampled_from(MUST_ENCODED), st.booleans()).map(lambda t: (t, t)),
+    ]
+    if edges:
+        kinds.append(st.builds(_encode, st.sampled_from(EDGE_ENCODED), st.booleans()).map(lambda t: (t, PLAIN_PIECE)))
+    pieces = draw(st.lists(st.one_of(kinds), min_size=1, max_size=4))
+    wire, plain = "".join(p[0] for p in pieces), "".join(p[1] for p in pieces)
+    if climbs(wire) or climbs(plain):
+        wire, plain = wire + "x", plain + "x"  # `..x`, `.%2Ex` and the like are plain names
+    return wire, plain
+
+
+@st.composite
+def generated_paths(draw: st.DrawFn, edges: bool = False) -> GeneratedPath:
+    """`/a/b%C3%A9/...`: one to four segments below the inference base; with `edges`, maybe `%2F` and `//` too."""
+    parts = draw(st.lists(_segment(edges).filter(lambda pair: not climbs(pair[0]) and not climbs(pair[1])),
+                          min_size=1, max_size=4))
+    if normalize_path(parts[0][1]).lower() == "tasks" or normalize_path(parts[0][0]).lower() == "tasks":
+        parts[0] = (parts[0][0] + "-x", parts[0][1] + "-x")  # the mock container serves GET /tasks/<id> itself
+    wire = [p[0] for p in parts]
+    plain = [p[1] for p in parts]
+    if edges and draw(st.booleans()):
+        at = draw(st.integers(1, len(wire)))  # an empty segment inside or after the first: `/a//b`
+        wire.insert(at, "")
+        if at == len(wire) - 1:
+            wire.append(draw(_segment(False).filter(lambda pair: not climbs(pair[0])))[0])
+            plain.append(wire[-1])
+    return GeneratedPath("/" + "/".join(wire), "/" + "/".join(plain))
+
+
+def paths(edges: bool = False) -> st.SearchStrategy[str]:
+    """Paths as they go on the wire (MUST-level unless `edges`)."""
+    return generated_paths(edges).map(lambda p: p.wire)
 
 
 _QUERY_TEXT = st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), max_size=10)
@@ -110,8 +173,9 @@ _JSON = st.recursive(
 
 
 def bodies(max_size: int = 2048) -> st.SearchStrategy[bytes]:
-    """Binary (non-UTF-8 included), text in any script, and JSON bodies."""
+    """Binary (certainly non-UTF-8 in one share: small drawn bytes are mostly ASCII), text in any script, JSON."""
     return st.one_of(
+        st.binary(max_size=max_size - 2).map(lambda tail: b"\xff\xfe" + tail),
         st.binary(max_size=max_size),
         st.text(max_size=max_size // 4).map(lambda t: t.encode("utf-8")),
         _JSON.map(lambda v: json.dumps(v, ensure_ascii=False).encode("utf-8")),
@@ -131,6 +195,13 @@ class GeneratedRequest:
     body: bytes = b""
     content_type: str | None = None
     headers: tuple[tuple[str, str], ...] = field(default=())  # custom X- request headers
+    #: the path without GW-SYNC-05 edges (encoded reserved characters, empty segments); None: `path` has none
+    plain_path: str | None = None
+
+    @property
+    def path_edges(self) -> bool:
+        """The path holds something only GW-SYNC-05 judges."""
+        return self.plain_path is not None and self.plain_path != self.path
 
     @property
     def ids_level(self) -> str:
@@ -150,8 +221,8 @@ class GeneratedRequest:
 
 @st.composite
 def requests(draw: st.DrawFn, methods: tuple[str, ...] = (*MUST_METHODS, *SHOULD_METHODS),
-             headers: bool = True, max_body: int = 2048) -> GeneratedRequest:
-    """A request in one of `methods`; bodies only for POST, PUT and PATCH."""
+             headers: bool = True, max_body: int = 2048, edges: bool = False) -> GeneratedRequest:
+    """A request in one of `methods`; bodies only for POST, PUT and PATCH; with `edges`, GW-SYNC-05 paths too."""
     method = draw(st.sampled_from(methods))
     body, content_type = b"", None
     if method in BODY_METHODS:
@@ -161,4 +232,6 @@ def requests(draw: st.DrawFn, methods: tuple[str, ...] = (*MUST_METHODS, *SHOULD
     if headers:
         names = st.text(st.sampled_from(string.ascii_letters + string.digits + "-"), min_size=1, max_size=10)
         custom = tuple((f"X-Prop-{name}", value) for name, value in draw(st.lists(st.tuples(names, _HEADER_VALUE), max_size=2)))
-    return GeneratedRequest(method, draw(paths()), draw(queries()), body, content_type, custom)
+    path = draw(generated_paths(edges))
+    return GeneratedRequest(method, path.wire, draw(queries()), body, content_type, custom,
+                            path.plain if path.edges else None)

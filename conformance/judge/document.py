@@ -20,6 +20,7 @@ from conformance.contract import catalogue
 from conformance.contract.catalogue import Level
 from conformance.judge.config import SuiteConfig
 from conformance.judge.model import (
+    CheckJudgement,
     CheckRecord,
     ExpectedFailure,
     LevelCounts,
@@ -54,6 +55,7 @@ def _requirement(rid: str, records: list[CheckRecord], expected: dict[str, str])
             if verdict.id != rid:
                 continue
             result.checks.append(record.name)
+            result.judged_by.append(CheckJudgement(record.name, verdict.outcome, verdict.reason))
             for note in verdict.notes:
                 if note not in result.notes:
                     result.notes.append(note)

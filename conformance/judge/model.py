@@ -42,6 +42,7 @@ __all__ = [
     "CheckRecord",
     "ExpectedFailure",
     "RequirementFailure",
+    "CheckJudgement",
     "RequirementResult",
     "LevelCounts",
     "Summary",
@@ -52,7 +53,7 @@ __all__ = [
 # 1.1: exchange.mock_entries, body.base64, failure.reproduction
 # 1.2: contract.version; summary.allow_stale; selection.expected_failures_file;
 #      expected_failure.checks, expected_failure.excused; target.mock_access, target.mock_instances,
-#      target.ready_wait, target.round_trip, target.cmd_output
+#      target.ready_wait, target.round_trip, target.cmd_output; requirement.judged_by
 SCHEMA_VERSION = "1.2"
 
 
@@ -124,6 +125,20 @@ class RequirementFailure:
 
 
 @dataclass
+class CheckJudgement:
+    """What one check, by itself, concluded about one requirement.
+
+    A requirement's outcome aggregates these; kept apart so a reader (and
+    the mutant proof) can tell which check failed it, and that a broken
+    check does not hide behind another that judges the same ID.
+    """
+
+    check: str
+    outcome: Outcome
+    reason: str = ""
+
+
+@dataclass
 class RequirementResult:
     id: str
     level: str
@@ -137,6 +152,12 @@ class RequirementResult:
     notes: list[str] = field(default_factory=list)
     data: dict[str, Any] = field(default_factory=dict)
     expected_failure: ExpectedFailure | None = None
+    #: each check's own verdict on this requirement, in the order the checks ran
+    judged_by: list[CheckJudgement] = field(default_factory=list)
+
+    def judgement_of(self, check: str) -> CheckJudgement | None:
+        """The named check's own verdict on this requirement (None: it did not judge it)."""
+        return next((j for j in self.judged_by if j.check == check), None)
 
     @property
     def counts_against(self) -> bool:

@@ -22,6 +22,12 @@ What is compared, and what is tolerated:
 - Content-Type: the same value (surrounding whitespace aside), and absent
   when the client sent none.
 - headers named by the caller (custom `X-*` headers): the same values, in order.
+- the `Prefer` lines of a request the gateway processed synchronously
+  (`same_field_lines`): the same lines, whitespace around each aside (it is
+  not part of a field value, RFC 9110 §5.5), and several lines may arrive
+  combined into comma-separated lines (RFC 9110 §5.3 lets any recipient do
+  that). Nothing inside a line may change: not its case, its spacing
+  after a comma, or a quoted-string.
 """
 
 from __future__ import annotations
@@ -32,7 +38,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl
 
-__all__ = ["RequestShape", "differences", "normalize_path", "same_path", "UNRESERVED"]
+__all__ = ["RequestShape", "differences", "normalize_path", "same_path", "same_field_lines", "UNRESERVED"]
 
 #: RFC 3986 §2.3
 UNRESERVED = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~"
@@ -51,6 +57,19 @@ def normalize_path(path: str) -> str:
 
 def same_path(a: str | None, b: str | None) -> bool:
     return a is not None and b is not None and normalize_path(a) == normalize_path(b)
+
+
+_OWS = " \t"
+
+
+def same_field_lines(sent: Sequence[str], got: Sequence[str] | None) -> bool:
+    """Whether the field lines `got` are the lines `sent`, as a recipient may legally pass them on."""
+    sent_lines = [line.strip(_OWS) for line in sent]
+    got_lines = [line.strip(_OWS) for line in got or []]
+    if sent_lines == got_lines:
+        return True
+    # several lines are one list (RFC 9110 §5.3): they may arrive regrouped, joined by a comma
+    return len(sent_lines) > 1 and any(sep.join(sent_lines) == sep.join(got_lines) for sep in (", ", ","))
 
 
 @dataclass(frozen=True)

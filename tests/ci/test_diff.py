@@ -27,8 +27,8 @@ from conformance.reports.markdown import render_diff_markdown
 from tests.ci.conftest import invoke
 from tests.suite.runner import gateway_cmd, run_against
 
-NO_LOCATION = "tests.mutants.accept_without_location:Gateway"
-INTEGERS = "tests.mutants.legal_integer_status:Gateway"
+NO_LOCATION = "tests.mutants.async_.accept_without_location:Gateway"
+INTEGERS = "tests.mutants.legal.integer_status:Gateway"
 SHARED = ["GW-ASYNC-04", "GW-STATUS-01", "GW-STATUS-07"]
 BASE_SELECT = [*SHARED, "GW-PREF-02"]
 NEW_SELECT = [*SHARED, "GW-SYNC-02"]

@@ -35,7 +35,7 @@ def gateways(mock_url: str) -> Iterator[dict[str, str]]:
     servers = {
         "today": ManagedServer(python_command("conformance", "gateway", "--port", "{port}", "--deployment",
                                               f"mock={mock_url}", "--implementation",
-                                              "tests.mutants.accept_without_location:Gateway"), name="failing-today"),
+                                              "tests.mutants.async_.accept_without_location:Gateway"), name="failing-today"),
         "fixed": ManagedServer(python_command("conformance", "gateway", "--port", "{port}", "--deployment",
                                               f"mock={mock_url}"), name="fixed"),
     }

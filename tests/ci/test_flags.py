@@ -112,9 +112,9 @@ def gateways(mock_url: str) -> Iterator[dict[str, str]]:
                                             f"mock={mock_url}", "--deployment", f"other={mock_url}", *options), name=name)
 
     servers = {"reference": gateway("reference"),
-               "integers": gateway("integers", "--implementation", "tests.mutants.legal_integer_status:Gateway"),
+               "integers": gateway("integers", "--implementation", "tests.mutants.legal.integer_status:Gateway"),
                "slow-accept": gateway("slow-accept", "--implementation",
-                                      "tests.mutants.accept_waits_for_container:Gateway")}
+                                      "tests.mutants.async_.accept_waits_for_container:Gateway")}
     try:
         yield {name: server.start().url for name, server in servers.items()}
     finally:

@@ -53,7 +53,7 @@ def test_the_reference_passes_every_requirement_across_the_relay(hosted, servers
 
 
 def test_a_timed_break_still_fails_exactly_there_across_the_relay(hosted, servers, tmp_path: Path) -> None:
-    base = far_away(hosted("tests.mutants.accept_waits_for_container:Gateway"), servers)
+    base = far_away(hosted("tests.mutants.async_.accept_waits_for_container:Gateway"), servers)
     run = conformance("run", "--gateway", f"{base}/mock", "-H", AUTH, "-k", "GW-ASYNC",
                       json_path=tmp_path / "run.json")
     assert run.code == 1, run.stdout + run.stderr

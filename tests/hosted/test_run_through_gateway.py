@@ -59,7 +59,7 @@ def test_the_reference_passes_with_its_mock_reached_only_through_it(hosted, mock
 def test_a_mutant_run_the_same_way_fails_by_the_id_it_breaks(hosted, tmp_path: Path) -> None:
     """The webhook of a fire-and-forget job is observed at the mock's own sink, through the gateway:
     a gateway that never delivers fails GW-PROXY-04 there."""
-    base = hosted("tests.mutants.proxy_never_delivered:Gateway")
+    base = hosted("tests.mutants.proxy.proxy_never_delivered:Gateway")
     run = conformance("run", "--gateway", f"{base}/mock", "-H", AUTH, "-k", "GW-PROXY",
                       json_path=tmp_path / "run.json")
     assert run.code == 1, run.stdout + run.stderr

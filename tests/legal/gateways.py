@@ -113,32 +113,39 @@ def node_script(script: str, *extra: str, prefix: str = "") -> Callable[[str], A
     return run
 
 
-def nginx_config(prefix: str | Path, port: int, upstream: str) -> str:
-    """The template with its prefix directory, listening port and upstream `host:port` filled in."""
+def nginx_config(prefix: str | Path, port: int, upstream: str, uri: str = "/") -> str:
+    """The template with its prefix directory, listening port, upstream `host:port` and proxy_pass URI filled in."""
     text = NGINX_TEMPLATE.read_text(encoding="utf-8")
-    return text.replace("@PREFIX@", str(prefix)).replace("@PORT@", str(port)).replace("@UPSTREAM@", upstream)
+    return (text.replace("@PREFIX@", str(prefix)).replace("@PORT@", str(port)).replace("@UPSTREAM@", upstream)
+            .replace("@URI@", uri))
 
 
-@contextmanager
-def nginx_before_reference(container_url: str) -> Iterator[Endpoints]:
-    """The project's reference gateway behind an unprivileged nginx in a temporary prefix."""
-    reference = python_command("conformance", "gateway", "--port", "{port}", *deployments(container_url),
-                               "--container-timeout", f"{CONTAINER_TIMEOUT:g}")
-    with served(reference, "reference-gateway", health_path="/health", healthy_statuses=(200,)) as upstream, \
-            tempfile.TemporaryDirectory(prefix="legal-nginx-") as prefix:
-        # run as root, nginx's workers switch to `nobody`, who must reach the temp dirs for large bodies
-        os.chmod(prefix, 0o755)
-        port = free_port()
-        config = Path(prefix) / "nginx.conf"
-        config.write_text(nginx_config(prefix, port, f"127.0.0.1:{upstream.port}"), encoding="utf-8")
-        with served([NGINX, "-p", prefix, "-c", str(config), "-g", "daemon off;"], "nginx", port=port) as server:
-            yield both(server)
+def nginx_before_reference(uri: str) -> Callable[[str], AbstractContextManager[Endpoints]]:
+    """The project's reference gateway behind an unprivileged nginx in a temporary prefix, `proxy_pass http://up{uri};`."""
+
+    @contextmanager
+    def run(container_url: str) -> Iterator[Endpoints]:
+        reference = python_command("conformance", "gateway", "--port", "{port}", *deployments(container_url),
+                                   "--container-timeout", f"{CONTAINER_TIMEOUT:g}")
+        with served(reference, "reference-gateway", health_path="/health", healthy_statuses=(200,)) as upstream, \
+                tempfile.TemporaryDirectory(prefix="legal-nginx-") as prefix:
+            # run as root, nginx's workers switch to `nobody`, who must reach the temp dirs for large bodies
+            os.chmod(prefix, 0o755)
+            port = free_port()
+            config = Path(prefix) / "nginx.conf"
+            config.write_text(nginx_config(prefix, port, f"127.0.0.1:{upstream.port}", uri), encoding="utf-8")
+            with served([NGINX, "-p", prefix, "-c", str(config), "-g", "daemon off;"], "nginx", port=port) as server:
+                yield both(server)
+
+    return run
 
 
 LEGAL_GATEWAYS: tuple[LegalGateway, ...] = (
     LegalGateway("starlette", frozenset({"GW-SYNC-05", "GW-PREF-09"}), starlette_gateway),
     LegalGateway("node", frozenset({"GW-STATUS-07", "GW-RESULT-10"}), node_script("node_gateway.js"), needs="node"),
-    LegalGateway("nginx-before-reference", frozenset({"GW-SYNC-05"}), nginx_before_reference, needs=NGINX),
+    LegalGateway("nginx-before-reference", frozenset({"GW-SYNC-05"}), nginx_before_reference("/"), needs=NGINX),
+    # the same nginx without a URI part in proxy_pass passes the request URI on as sent: nothing fails
+    LegalGateway("nginx-passthrough-before-reference", frozenset(), nginx_before_reference(""), needs=NGINX),
     LegalGateway("node-literal-prefer", frozenset({"GW-PREF-06", "GW-PREF-07"}),
                  node_script("node_literal_prefer_gateway.js"), needs="node"),
     LegalGateway("node-split-origin", frozenset(),

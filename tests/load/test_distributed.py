@@ -15,7 +15,7 @@ pytestmark = pytest.mark.slow  # seconds of real load per test
 
 CASES = {
     "reference": (None, dict.fromkeys(["GW-LOAD-01", "GW-RESULT-05", "GW-PROXY-05", "GW-LOAD-02"], "passed")),
-    "duplicate": ("tests.mutants.duplicate_proxy_delivery:DuplicateProxyDeliveryGateway",
+    "duplicate": ("tests.mutants.load.duplicate_proxy_delivery:DuplicateProxyDeliveryGateway",
                   {"GW-LOAD-01": "failed", "GW-RESULT-05": "passed", "GW-PROXY-05": "passed", "GW-LOAD-02": "passed"}),
 }
 

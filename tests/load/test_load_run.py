@@ -20,8 +20,15 @@ LOAD_IDS = {"GW-LOAD-01", "GW-RESULT-05", "GW-PROXY-05", "GW-LOAD-02"}
 PROXY_HEAVY = ["--mix", "async=30,proxy=40,container=10,sync=20"]
 
 
+#: T_accept for the reference's run: the contract's 1 s is a bound on a gateway measured from a quiet client;
+#: this test shares two cores with the rest of the test run, so its accepts get a margin that holds there
+#: (the accept-latency goal itself is benchmarks/reference_gateway.py's)
+LOADED_T_ACCEPT = 3.0
+
+
 def test_reference_gateway_passes_every_load_requirement(gateway_for, mock_url, run_load, tmp_path: Path) -> None:
-    run = run_load("--gateway", gateway_for(None), "--container-url", mock_url, *SHORT)
+    run = run_load("--gateway", gateway_for(None), "--container-url", mock_url, *SHORT,
+                   "--t-accept", f"{LOADED_T_ACCEPT:g}")
     assert run.code == 0, run.output[-3000:]
     assert run.outcomes() == dict.fromkeys(LOAD_IDS, "passed")
     jsonschema.validate(run.document, schema(), cls=jsonschema.Draft202012Validator)  # the suite's report shape
@@ -32,7 +39,7 @@ def test_reference_gateway_passes_every_load_requirement(gateway_for, mock_url, 
     assert load["dropped"] == load["duplicated"] == load["unknown_bodies"] == 0
     assert load["webhook_deliveries"] == run.requirement("GW-PROXY-05")["data"]["accepted"]
     latency = run.requirement("GW-LOAD-02")["data"]
-    assert latency["samples"] > 20 and latency["p50"] <= latency["p95"] <= latency["p99"] < 1.0
+    assert latency["samples"] > 20 and latency["p50"] <= latency["p95"] <= latency["p99"] < LOADED_T_ACCEPT
     # Locust's own stats are kept beside the report
     stem = tmp_path / "load0"
     assert Path(f"{stem}.locust_stats.csv").stat().st_size > 0
@@ -41,7 +48,7 @@ def test_reference_gateway_passes_every_load_requirement(gateway_for, mock_url, 
 
 
 def test_dropping_one_in_100_fire_and_forget_fails_proxy_05_and_load_01(gateway_for, mock_url, run_load) -> None:
-    gateway = gateway_for("tests.mutants.drop_one_in_100_proxy:DropOneIn100ProxyGateway")
+    gateway = gateway_for("tests.mutants.proxy.drop_one_in_100_proxy:DropOneIn100ProxyGateway")
     # a dropped one is awaited until T_done after its accept: keep that short
     run = run_load("--gateway", gateway, "--container-url", mock_url, *SHORT, *PROXY_HEAVY, "--t-done", "1.5")
     assert run.code == 1, run.output[-3000:]
@@ -55,7 +62,7 @@ def test_dropping_one_in_100_fire_and_forget_fails_proxy_05_and_load_01(gateway_
 
 
 def test_duplicate_deliveries_fail_load_01(gateway_for, mock_url, run_load) -> None:
-    gateway = gateway_for("tests.mutants.duplicate_proxy_delivery:DuplicateProxyDeliveryGateway")
+    gateway = gateway_for("tests.mutants.load.duplicate_proxy_delivery:DuplicateProxyDeliveryGateway")
     run = run_load("--gateway", gateway, "--container-url", mock_url, *SHORT, *PROXY_HEAVY)
     assert run.code == 1, run.output[-3000:]
     load = run.requirement("GW-LOAD-01")
@@ -68,7 +75,7 @@ def test_duplicate_deliveries_fail_load_01(gateway_for, mock_url, run_load) -> N
 
 
 def test_crossed_results_under_concurrency_fail_result_05_and_load_01(gateway_for, mock_url, run_load) -> None:
-    gateway = gateway_for("tests.mutants.crossed_results:CrossedResultsGateway")
+    gateway = gateway_for("tests.mutants.load.crossed_results:CrossedResultsGateway")
     run = run_load("--gateway", gateway, "--container-url", mock_url, *SHORT)
     assert run.code == 1, run.output[-3000:]
     result = run.requirement("GW-RESULT-05")
@@ -81,7 +88,7 @@ def test_crossed_results_under_concurrency_fail_result_05_and_load_01(gateway_fo
 
 def test_slow_accepts_fail_load_02_only_with_strict(gateway_for, mock_url, run_load) -> None:
     """GW-LOAD-02 is a SHOULD: it fails the run only with --strict."""
-    gateway = gateway_for("tests.mutants.accept_waits_for_container:AcceptWaitsForContainerGateway")
+    gateway = gateway_for("tests.mutants.async_.accept_waits_for_container:AcceptWaitsForContainerGateway")
     run = run_load("--gateway", gateway, "--container-url", mock_url, *SHORT, "--t-accept", "0.15", "--strict")
     assert run.code == 1, run.output[-3000:]
     latency = run.requirement("GW-LOAD-02")
@@ -92,7 +99,7 @@ def test_slow_accepts_fail_load_02_only_with_strict(gateway_for, mock_url, run_l
 
 
 def test_an_accepted_id_that_never_completes_fails_load_01(gateway_for, mock_url, run_load) -> None:
-    gateway = gateway_for("tests.mutants.loses_one_in_50_async:LosesOneIn50AsyncGateway")
+    gateway = gateway_for("tests.mutants.status.loses_one_in_50_async:LosesOneIn50AsyncGateway")
     run = run_load("--gateway", gateway, "--container-url", mock_url, *SHORT, "--t-done", "1.5")
     assert run.code == 1, run.output[-3000:]
     load = run.requirement("GW-LOAD-01")

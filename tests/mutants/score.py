@@ -22,7 +22,8 @@ from conformance.contract import catalogue
 
 __all__ = ["KEY", "LEGAL_KEY", "Score"]
 
-#: record_property name of a mutant case: {"mutant", "breaks", "level", "outcome", "caught", "also", "uncaught"}
+#: record_property name of a mutant case: {"mutant", "breaks", "level", "outcome", "caught", "aimed_at",
+#: "failed_by" (the checks whose own verdict on BREAKS was "failed"), "also", "uncaught"}
 KEY = "mutant_proof"
 #: record_property name of a legal variant case: {"variant", "verdict", "legally_failed"}
 LEGAL_KEY = "legal_variant_proof"
@@ -79,8 +80,31 @@ class Score:
                 also = f" (+ {', '.join(entry['also'])})" if entry["also"] else ""
                 clean = "" if entry["passed"] or entry["xfail"] else "  [case failed: see above]"
                 write(f"  {rid:<13} {entry['level']:<6} {mark} {entry['mutant']}{also}{clean}")
+                missed = [check for check in entry.get("aimed_at", []) if check not in entry.get("failed_by", [])]
+                write(f"  {'':<13} {'':<6}        aimed at {', '.join(entry.get('aimed_at', []))}"
+                      + (f"; NOT failed by {', '.join(missed)}" if missed else ""))
                 if entry["uncaught"]:
                     write(f"  {'':<13} {'':<6}        known gap: {entry['uncaught']}")
+        self._write_judges(write)
+
+    def _write_judges(self, write: Any) -> None:
+        """Per ID judged by several checks: which of them a mutant aimed at it proved in this run."""
+        from conformance.checks import all_checks
+        from tests.mutants.judges import UNPROVEN, judges_of
+
+        proven = {(m["breaks"], check) for m in self.mutants if m["caught"] and not m["uncaught"]
+                  for check in m.get("aimed_at", []) if check in m.get("failed_by", [])}
+        judges = judges_of(all_checks())
+        pairs = [(rid, check) for rid, checks in judges.items() for check in checks if rid in {m["breaks"] for m in self.mutants}]
+        write(f"checks proven to fail a requirement by themselves: {sum(p in proven for p in pairs)}/{len(pairs)} "
+              f"(requirement, check) pairs of the requirements run")
+        for rid, checks in sorted(judges.items(), key=lambda item: _contract_order(item[0])):
+            unproven = [check for check in checks if (rid, check) not in proven and (rid, check) in pairs]
+            if len(checks) > 1 and unproven:
+                proven_here = [check for check in checks if (rid, check) in proven]
+                write(f"  {rid}: only proven judge(s) {', '.join(proven_here) or 'none'}; not proven: "
+                      + ", ".join(f"{check}" + (f" ({UNPROVEN[(rid, check)]})" if (rid, check) in UNPROVEN else "")
+                                  for check in unproven))
 
 
 def _judged_ids() -> list[str]:

@@ -23,8 +23,10 @@ from tests.suite.runner import gateway_cmd
 __all__ = ["run_checks", "verdicts"]
 
 
-def run_checks(implementation: str | None, checks: Sequence[str], **config: Any) -> ResultDocument:
-    cmd = gateway_cmd(implementation)
+def run_checks(implementation: str | None, checks: Sequence[str], *, options: Sequence[str] = (),
+               **config: Any) -> ResultDocument:
+    """`options` are extra flags of `conformance gateway`; `config` fields of SuiteConfig."""
+    cmd = gateway_cmd(implementation, *options)
     with start_target(gateway_cmd=cmd, other_gateway="http://127.0.0.1:{port}/other", container_timeout=4.5) as target:
         suite = SuiteConfig(gateway=target.gateway, container_url=target.container_url,
                             other_gateway=target.other_gateway, **config)

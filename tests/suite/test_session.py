@@ -137,3 +137,140 @@ def test_journal_and_webhook_waits_are_bounded_long_polls(mock_url: str) -> None
     assert empty == [] and 0.2 < waited < 3.0
     assert [e.path for e in arrived] == ["/late"]
     assert hook_status == 200 and len(deliveries) == 1
+
+
+# ------------------------------------------------ the resend of an idempotent request
+
+
+class DroppingServer:
+    """A loopback HTTP server that reads each request and closes the connection without answering,
+    the first `drops` times; afterwards it answers 200 "ok". It counts the requests it read."""
+
+    def __init__(self, drops: int) -> None:
+        self.drops = drops
+        self.requests: list[bytes] = []
+        self.server: asyncio.Server | None = None
+
+    async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 5.0)
+            length = next((int(line.split(b":", 1)[1]) for line in head.split(b"\r\n")
+                           if line.lower().startswith(b"content-length:")), 0)
+            if length:
+                await asyncio.wait_for(reader.readexactly(length), 5.0)
+            self.requests.append(head.split(b"\r\n", 1)[0])
+            if len(self.requests) > self.drops:
+                writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\nok")
+                await writer.drain()
+        finally:
+            writer.close()
+
+    async def __aenter__(self) -> str:
+        self.server = await asyncio.start_server(self.handle, "127.0.0.1", 0)
+        port = self.server.sockets[0].getsockname()[1]
+        return f"http://127.0.0.1:{port}/mock"
+
+    async def __aexit__(self, *exc: object) -> None:
+        assert self.server is not None
+        self.server.close()
+        await self.server.wait_closed()
+
+
+def _through(server: DroppingServer, method: str) -> tuple[httpx.Response | NoAnswer, Transcript]:
+    """Send one request through a real pooled transport to `server`; the answer or the NoAnswer raised."""
+
+    async def go() -> tuple[httpx.Response | NoAnswer, Transcript]:
+        transcript = Transcript("resend", Recorder())
+        async with server as base, WireTransport() as wire:
+            client = GatewayClient(recording_client(wire, transcript, "gateway", timeout=5.0), base=base, timeout=5.0)
+            try:
+                return await client.request(method, client.url("/result"), purpose="result"), transcript
+            except NoAnswer as no_answer:
+                return no_answer, transcript
+
+    return asyncio.run(go())
+
+
+def test_a_get_whose_connection_closed_unanswered_is_sent_once_more_and_both_tries_are_recorded() -> None:
+    """A server may close an idle keep-alive connection as a request goes out on it (RFC 9110 §9.2.2)."""
+    server = DroppingServer(drops=1)
+    response, transcript = _through(server, "GET")
+    assert isinstance(response, httpx.Response) and response.status_code == 200 and response.text == "ok"
+    assert [line.split()[0] for line in server.requests] == [b"GET", b"GET"]
+    first, second = transcript.exchanges
+    assert first.response is None and first.error and second.response is not None and second.response.status == 200
+    assert first.request.url == second.request.url and response.extensions["conformance_seq"] == second.seq
+
+
+def test_a_get_dropped_every_time_fails_pointing_at_both_tries() -> None:
+    server = DroppingServer(drops=10)
+    no_answer, transcript = _through(server, "GET")
+    assert isinstance(no_answer, NoAnswer), no_answer
+    assert len(server.requests) == 2  # one resend, not more
+    assert no_answer.exchanges == [record.seq for record in transcript.exchanges] and len(no_answer.exchanges) == 2
+    assert all(record.response is None and record.error for record in transcript.exchanges)
+    assert "gave no answer to GET" in no_answer.reason
+
+
+def test_a_post_whose_connection_closed_is_never_sent_again() -> None:
+    """A POST may have been acted on before the connection closed: resending it could run an inference twice."""
+    server = DroppingServer(drops=1)
+    no_answer, transcript = _through(server, "POST")
+    assert isinstance(no_answer, NoAnswer)
+    assert len(server.requests) == 1 and len(transcript.exchanges) == 1
+
+
+class StaleKeepAliveServer:
+    """Answers the first request of each connection and keeps it open; a later request on the same connection is
+    read and the connection closed unanswered: what a server does to a keep-alive connection it timed out just as
+    the client reused it (the client sees a ReadError or a disconnect)."""
+
+    def __init__(self) -> None:
+        self.connections = 0
+        self.dropped = 0
+        self.server: asyncio.Server | None = None
+
+    async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.connections += 1
+        try:
+            await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 5.0)
+            writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+            await writer.drain()
+            await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 10.0)
+            self.dropped += 1
+        except (asyncio.IncompleteReadError, TimeoutError, ConnectionError):
+            pass
+        finally:
+            writer.close()
+
+    async def __aenter__(self) -> str:
+        self.server = await asyncio.start_server(self.handle, "127.0.0.1", 0)
+        return f"http://127.0.0.1:{self.server.sockets[0].getsockname()[1]}/mock"
+
+    async def __aexit__(self, *exc: object) -> None:
+        assert self.server is not None
+        self.server.close()
+        await self.server.wait_closed()
+
+
+def test_the_resend_goes_out_on_a_fresh_connection_not_on_another_pooled_one() -> None:
+    """After a burst, every pooled connection is as old as the one that was just dropped; a resend through the pool
+    meets the next stale one (the ReadError seen once under heavy parallel load)."""
+    server = StaleKeepAliveServer()
+
+    async def go() -> tuple[httpx.Response | NoAnswer, Transcript]:
+        transcript = Transcript("stale", Recorder())
+        async with server as base, WireTransport() as wire:
+            client = GatewayClient(recording_client(wire, transcript, "gateway", timeout=5.0), base=base, timeout=5.0)
+            url = client.url("/result")
+            await asyncio.gather(*(client.request("GET", url) for _ in range(4)))  # four pooled connections
+            try:
+                return await client.request("GET", url, purpose="result"), transcript
+            except NoAnswer as no_answer:
+                return no_answer, transcript
+
+    response, transcript = asyncio.run(go())
+    assert isinstance(response, httpx.Response) and response.status_code == 200, response
+    assert server.dropped == 1 and server.connections == 5
+    *_, dropped, resent = transcript.exchanges
+    assert dropped.response is None and resent.response is not None and resent.purpose == "result"
