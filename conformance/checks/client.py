@@ -23,16 +23,13 @@ import httpx
 
 from conformance.http.origins import OriginPolicy
 from conformance.http.recording import CHUNKS, PURPOSE, RECORDS, describe_error, record_of
-from conformance.http.wire import RAW_HEADERS
+from conformance.http.wire import CLOSED_EARLY, RAW_HEADERS
 from conformance.judge.verdicts import Blocked, Failure
 
 __all__ = ["GatewayClient", "NoAnswer", "ForeignOrigin", "StreamedResponse", "HeaderList"]
 
 HeaderList = Sequence[tuple[str, str]]
 
-#: a connection that closed before any answer: the client's race with a server closing an idle
-#: keep-alive connection, which RFC 9110 §9.2.2 lets a client retry for idempotent requests
-CLOSED_EARLY = (httpx.ReadError, httpx.RemoteProtocolError, httpx.WriteError)
 IDEMPOTENT = frozenset({"GET", "HEAD"})
 
 

@@ -125,6 +125,12 @@ def run_secrets(config: SuiteConfig) -> Secrets:
     return secret_values(config.headers, urls)
 
 
+#: a check's status when the suite lost its view of the mock container (conformance.runs.engine)
+INSTRUMENT_ERROR = "instrument-error"
+#: the exit code of a run that cannot be judged (as for a target that cannot be tested)
+CANNOT_JUDGE = 2
+
+
 def exit_code_of(requirements: list[RequirementResult], strict: bool, allow_stale: bool = True) -> int:
     for result in requirements:
         if result.counts_against and (result.level == "MUST" or (strict and result.level == "SHOULD")):
@@ -163,8 +169,11 @@ def build_document(
             if result.id == owner and data_key in result.data:
                 forms[key] = str(result.data[data_key])
     code = exit_code_of(requirements, strict, expected.allow_stale)
+    blind = [f"{record.name}: {record.error}" for record in records if record.status == INSTRUMENT_ERROR]
+    if blind:
+        code = CANNOT_JUDGE  # what the suite could not see may hide a failure: no verdict stands
     summary = Summary(
-        verdict="pass" if code == 0 else "fail",
+        verdict={0: "pass", 1: "fail", CANNOT_JUDGE: "not judged"}[code],
         exit_code=code,
         strict=strict,
         counts=counts,
@@ -175,6 +184,7 @@ def build_document(
         started_at=(started_at or dt.datetime.now(dt.timezone.utc)).isoformat(timespec="seconds"),
         duration=round(duration, 3),
         allow_stale=expected.allow_stale,
+        not_judged=blind,
     )
     document = ResultDocument(
         tool={"name": "async-gateway-conformance", "version": _version()},

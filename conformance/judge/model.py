@@ -176,7 +176,7 @@ class LevelCounts:
 
 @dataclass
 class Summary:
-    verdict: str  # "pass" or "fail"
+    verdict: str  # "pass", "fail" or "not judged"
     exit_code: int
     strict: bool
     counts: dict[str, LevelCounts]
@@ -191,6 +191,8 @@ class Summary:
     duration: float
     #: stale entries (in unexpected_passes) do not fail the run (--allow-stale)
     allow_stale: bool = False
+    #: why the run gives no verdict (exit 2): the checks that lost the suite's view of the mock container
+    not_judged: list[str] = field(default_factory=list)
 
 
 @dataclass

@@ -82,9 +82,12 @@ def counts_line(document: ResultDocument) -> str:
         if level == "INFO":
             bits = [f"{counts.observed} observed"] + ([f"{counts.skipped} skipped"] if counts.skipped else [])
         parts.append(f"{level}: {', '.join(bits)}")
-    verdict = "PASS" if document.summary.exit_code == 0 else "FAIL"
+    verdict = document.summary.verdict.upper()
     strict = " (strict)" if document.summary.strict else ""
-    return f"{' | '.join(parts)} -> {verdict}{strict} in {document.summary.duration:.1f} s"
+    line = f"{' | '.join(parts)} -> {verdict}{strict} in {document.summary.duration:.1f} s"
+    for reason in document.summary.not_judged:
+        line += f"\nnot judged, the suite lost its view of the mock container: {terminal_safe(reason)}"
+    return line
 
 
 def _mock_access(document: ResultDocument) -> str:

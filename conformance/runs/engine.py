@@ -119,8 +119,9 @@ async def run_check(
             f"the check did not finish within its {config.check_timeout:g} s budget",
             expected="every request answered in time", actual="still waiting"))
     except InstrumentError as exc:
-        record.status, record.error = "error", str(exc)
-        verdicts = ledger.close(failure=Failure(f"not judged, the suite could not observe the container: {exc}"))
+        # the suite's own view failed: never the gateway's fault, never a pass; the run cannot judge (exit 2)
+        record.status, record.error = "instrument-error", str(exc)
+        verdicts = ledger.close(skip=f"not judged: the suite could not observe the container: {exc}")
     except Exception as exc:  # a bug in a check must show, never pass
         record.status, record.error = "error", traceback.format_exc()
         verdicts = ledger.close(failure=Failure(f"not judged, internal error in check {check.name}: {type(exc).__name__}: {exc}"))
@@ -206,7 +207,7 @@ class Engine:
         semaphore = asyncio.Semaphore(max(self.config.parallel, 1))
         heavy_lanes = asyncio.Semaphore(HEAVY_LANES)
         # two pools, so a long poll on the mock never holds a connection the gateway checks need
-        async with WireTransport() as target_wire, WireTransport() as instrument_wire:
+        async with WireTransport() as target_wire, WireTransport(resend=True) as instrument_wire:
             kwargs = dict(config=self.config, recorder=self.recorder, target_wire=target_wire,
                           instrument_wire=instrument_wire, signals=signals, run_id=self.run_id,
                           make_context=self.make_context)

@@ -383,7 +383,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     state = _state(session.config)
     if state is None or state.document is None:
         return
-    if state.target.several_mocks:
+    if state.target.several_mocks or state.document.summary.exit_code == 2:
         session.exitstatus = 2
     elif state.document.summary.exit_code == 1 and session.exitstatus == pytest.ExitCode.OK:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED

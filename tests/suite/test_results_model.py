@@ -128,3 +128,14 @@ def test_selection_and_expected_failures_reject_what_names_nothing() -> None:
         "GW-SYNC-04": "no streaming yet", "GW-PREF-06": "listed as an expected failure"}
     with pytest.raises(SelectionError, match="line 1"):
         parse_expected_failures("GW-BOGUS-01 reason")
+
+
+def test_a_check_that_lost_its_view_of_the_mock_leaves_the_run_unjudged() -> None:
+    """An instrument error is never the gateway's failure and never a pass: the run exits 2 and says why."""
+    blind = record("exactly_once", verdict("GW-ASYNC-07", "skipped", "not judged: the suite could not observe"))
+    blind.status, blind.error = "instrument-error", "the mock container did not answer GET /_mock/journal/wait"
+    document = build([record("ok", verdict("GW-ASYNC-01", "passed")), blind])
+    assert (document.summary.exit_code, document.summary.verdict) == (2, "not judged")
+    assert document.summary.not_judged == ["exactly_once: the mock container did not answer GET /_mock/journal/wait"]
+    assert not document.summary.failed_must  # nothing is blamed on the gateway
+    assert build([record("ok", verdict("GW-ASYNC-01", "passed"))]).summary.exit_code == 0

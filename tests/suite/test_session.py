@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import socket
+import threading
 
 import httpx
 import pytest
@@ -274,3 +276,44 @@ def test_the_resend_goes_out_on_a_fresh_connection_not_on_another_pooled_one() -
     assert server.dropped == 1 and server.connections == 5
     *_, dropped, resent = transcript.exchanges
     assert dropped.response is None and resent.response is not None and resent.purpose == "result"
+
+
+def _drops_first_connection() -> tuple[socket.socket, list[int]]:
+    """A server that reads the first request and closes without answering, then answers 200 on new connections."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+    served: list[int] = []
+
+    def serve() -> None:
+        for index in range(2):
+            conn, _ = server.accept()
+            with conn:
+                conn.recv(65536)
+                served.append(index)
+                if index:
+                    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok")
+
+    threading.Thread(target=serve, daemon=True).start()
+    return server, served
+
+
+@pytest.mark.parametrize("resend", [True, False])
+def test_the_instruments_pool_resends_a_get_whose_connection_closed_on_a_fresh_one(resend: bool) -> None:
+    """The suite's own instruments (the mock's control API) never blame a keep-alive race on anyone."""
+    server, served = _drops_first_connection()
+    url = f"http://127.0.0.1:{server.getsockname()[1]}/_mock/journal"
+
+    async def go() -> httpx.Response:
+        async with WireTransport(resend=resend) as wire, httpx.AsyncClient(transport=wire, timeout=5.0) as http:
+            return await http.get(url)
+
+    try:
+        if resend:
+            assert asyncio.run(go()).text == "ok" and served == [0, 1]
+        else:
+            with pytest.raises(httpx.HTTPError):
+                asyncio.run(go())
+            assert served == [0]
+    finally:
+        server.close()
