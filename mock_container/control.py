@@ -17,6 +17,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from conformance.http.bodies import BodyTooLarge, read_capped
+
 from .behaviour import BehaviourError
 from .info import INSTANCE_HEADER, info_json
 from .journal import ANY_KEY, Delivery, Page, Ring
@@ -86,12 +88,10 @@ def _bad_param(exc: ParamError) -> JSONResponse:
 
 async def _capped_body(request: Request, limit: int) -> bytes | None:
     """The request body, or None once it exceeds `limit` (the rest is not read)."""
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > limit:
-            return None
-    return bytes(body)
+    try:
+        return await read_capped(request.stream(), limit)
+    except BodyTooLarge:
+        return None
 
 
 def _too_large(limit: int) -> JSONResponse:

@@ -17,6 +17,7 @@ from urllib.parse import urljoin
 import httpx
 
 from conformance.contract import prefer
+from conformance.contract.status import COMPLETED, STATUS_NAMES
 from conformance.checks.context import CheckContext
 from conformance.checks.client import GatewayClient
 from conformance.checks.instrument import InstrumentError, JournalEntry, MockControl
@@ -51,8 +52,6 @@ __all__ = [
     "record_container_side",
 ]
 
-STATUS_NAMES = ("Initialized", "Queue", "Inference", "Completed")
-COMPLETED = 3
 
 
 def require_slow_container(ctx: CheckContext) -> None:

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 import h11
 
-__all__ = ["RawAnswer", "Endpoint", "wire_request", "AnswerReader", "exchange", "exchange_sync"]
+__all__ = ["RawAnswer", "Endpoint", "wire_request", "AnswerReader", "exchange", "exchange_sync", "bytes_until_closed"]
 
 READ_SIZE = 65536
 
@@ -125,3 +125,19 @@ def exchange_sync(endpoint: Endpoint, wire: bytes, connection: h11.Connection, t
         while (answer := answers.feed(sock.recv(READ_SIZE))) is None:
             pass
         return answer
+
+
+def bytes_until_closed(host: str, port: int, request: bytes, timeout: float) -> tuple[bytes, OSError | None]:
+    """Send `request` as it is and read every byte until the server closes: (bytes read, the error that ended it).
+
+    For answers that are not HTTP at all (a container's connection faults: garbage, a reset, a cut body).
+    """
+    received = bytearray()
+    with socket.create_connection((host, port), timeout=timeout) as sock:
+        sock.sendall(request)
+        try:
+            while chunk := sock.recv(READ_SIZE):
+                received += chunk
+        except OSError as exc:
+            return bytes(received), exc
+    return bytes(received), None

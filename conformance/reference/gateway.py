@@ -25,6 +25,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ..contract import prefer
 from ..contract.prefer import Mode
+from ..http.bodies import BodyTooLarge, read_capped
 from . import ids
 from .app import BearerAuth, CutBrokenRelays, DateHeader
 from .budget import ByteBudget
@@ -33,7 +34,14 @@ from .errors import GatewayError, busy, gateway_error_handler, http_exception_ha
 from .paths import AnyPathRoute, climbs_out, shown
 from .proxy import ForwardRequest, RelayResponse, Upstream, UpstreamError, end_to_end
 from .slots import Slots, UploadSlots
-from .store import IdInUse, StoredRequest, InferenceStore, Status, StoredResponse, StoreFull
+from .store import (
+    IdInUse,
+    InferenceStore,
+    Status,
+    StoredRequest,
+    StoredResponse,
+    StoreFull,
+)
 from .workers import Job, QueueFull, WorkerPool
 
 __all__ = ["ReferenceGateway"]
@@ -295,17 +303,12 @@ class ReferenceGateway:
             )
         if not self.uploads.try_take_for(request):
             raise busy(f"{self.uploads.size} large request bodies are being read already; send it again later")
-        chunks: list[bytes] = []
-        size = 0
         try:
-            async for chunk in request.stream():
-                size += len(chunk)
-                if size > limit:
-                    raise GatewayError(413, f"request body is over the limit of {limit} bytes")
-                chunks.append(chunk)
+            return await read_capped(request.stream(), limit)
+        except BodyTooLarge:
+            raise GatewayError(413, f"request body is over the limit of {limit} bytes") from None
         except ClientDisconnect:
             raise GatewayError(400, "the client went away before sending the whole body") from None
-        return b"".join(chunks)
 
     def container_target(self, request: Request) -> bytes:
         """Path and query after the deployment segment, exactly as the client wrote them.

@@ -23,6 +23,7 @@ import httpx
 from starlette.responses import StreamingResponse
 from starlette.types import Receive, Scope, Send
 
+from ..http.bodies import BodyTooLarge, read_capped
 from .config import Deployment, GatewayConfig, public_url
 from .errors import GatewayError
 from .pool import ConnectionPool, PoolTimeout
@@ -208,19 +209,12 @@ class Upstream:
 
     async def _read_capped(self, response: httpcore.Response, max_body: int) -> bytes:
         where = response.extensions.get(REPLICA, f"deployment {self.deployment.name!r}")
-        chunks: list[bytes] = []
-        size = 0
         try:
-            async for chunk in response.aiter_stream():
-                size += len(chunk)
-                if size > max_body:
-                    raise UpstreamError(502, f"{where} answered more than {max_body} bytes")
-                chunks.append(chunk)
-        except UpstreamError:
-            raise
+            return await read_capped(response.aiter_stream(), max_body)
+        except BodyTooLarge:
+            raise UpstreamError(502, f"{where} answered more than {max_body} bytes") from None
         except Exception as exc:
             raise _upstream_error(where, exc) from exc
-        return b"".join(chunks)
 
     async def close(self) -> None:
         for replica in self.replicas:

@@ -15,6 +15,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from ..contract.status import STATUS_NAMES
 from .budget import ByteBudget
 
 __all__ = ["Status", "StoredResponse", "StoredRequest", "InferenceStore", "IdInUse", "StoreFull"]
@@ -31,7 +32,7 @@ class Status(enum.IntEnum):
     @property
     def label(self) -> str:
         """The name the provider's client parses: `Initialized` .. `Completed`."""
-        return self.name.capitalize()
+        return STATUS_NAMES[self]
 
 
 @dataclass(frozen=True)

@@ -24,12 +24,12 @@ from typing import Any
 from urllib.parse import urljoin
 
 from conformance.contract import prefer
+from conformance.contract.status import STATUS_NAMES
 
 __all__ = ["Event", "Deadline", "Timeline", "timelines", "describe", "select"]
 
 Exchange = dict[str, Any]
 
-STATUS_NAMES = ("Initialized", "Queue", "Inference", "Completed")
 
 
 @dataclass

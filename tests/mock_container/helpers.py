@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 
+from conformance.http.raw import bytes_until_closed
 from mock_container.client import MockClient
 
 #: Every network wait in these tests has a timeout; this is the default one.
@@ -86,17 +87,7 @@ def assert_invalid(response: httpx.Response, field: str, channel: str | None = N
 
 def raw_exchange(port: int, request: bytes, timeout: float = TIMEOUT) -> tuple[bytes, BaseException | None]:
     """Send raw bytes, read until the server closes: (bytes read, error that ended it)."""
-    import socket
-
-    received = bytearray()
-    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as sock:
-        sock.sendall(request)
-        try:
-            while chunk := sock.recv(65536):
-                received += chunk
-        except OSError as exc:
-            return bytes(received), exc
-    return bytes(received), None
+    return bytes_until_closed("127.0.0.1", port, request, timeout)
 
 
 def eventually(predicate, timeout: float = TIMEOUT, interval: float = 0.05, what: str = "condition") -> None:

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import collections
 import re
-import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -40,6 +39,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from conformance.http.raw import bytes_until_closed
 from conformance.contract import openapi
 from conformance.runs.launcher import ManagedServer, python_command
 
@@ -193,12 +193,7 @@ def test_the_mock_container_answers_as_described(servers: tuple[ManagedServer, M
 
 def raw_exchange(port: int, request: bytes) -> bytes:
     """Every byte the server sends back to one request on its own connection (it closes it)."""
-    with socket.create_connection(("127.0.0.1", port), timeout=5.0) as conn:
-        conn.sendall(request)
-        data = b""
-        while chunk := conn.recv(65536):
-            data += chunk
-    return data
+    return bytes_until_closed("127.0.0.1", port, request, 5.0)[0]
 
 
 # finding 1 (fixed): the sink's fail-status could be 1xx, and then its answer was a 1xx status line with a

@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 
+from conformance.http import raw
 from mock_container.client import MockClient
 
 from conformance.runs.launcher import ManagedServer, python_command
@@ -100,29 +101,8 @@ def submit_async(client: httpx.Client, url: str, correlation: str, **kwargs: Any
 def raw_request(url: str, method: str, target: str, headers: list[tuple[str, str]], body: bytes = b"",
                 timeout: float = 10.0) -> httpx.Response:
     """Send header lines exactly as given (e.g. with whitespace httpx would refuse), read the answer."""
-    import socket
-    from urllib.parse import urlsplit
-
-    import h11
-
-    parts = urlsplit(url)
-    head = f"{method} {target} HTTP/1.1\r\nHost: {parts.netloc}\r\nConnection: close\r\n"
-    head += "".join(f"{name}:{value}\r\n" for name, value in headers)
-    head += f"Content-Length: {len(body)}\r\n\r\n"
-    connection = h11.Connection(h11.CLIENT)  # only parses the answer; the request bytes are ours
-    with socket.create_connection((parts.hostname, parts.port), timeout=timeout) as sock:
-        sock.sendall(head.encode("latin-1") + body)
-        connection.send(h11.Request(method=method, target=target, headers=[("Host", parts.netloc)]))
-        connection.send(h11.EndOfMessage())
-        status, response_headers, chunks = 0, [], []
-        while True:
-            event = connection.next_event()
-            if event is h11.NEED_DATA:
-                connection.receive_data(sock.recv(65536))
-            elif isinstance(event, h11.Response):
-                status, response_headers = event.status_code, event.headers
-            elif isinstance(event, h11.Data):
-                chunks.append(bytes(event.data))
-            elif isinstance(event, (h11.EndOfMessage, h11.ConnectionClosed)):
-                break
-    return httpx.Response(status, headers=list(response_headers), content=b"".join(chunks))
+    endpoint = raw.Endpoint.of(url)
+    wire, connection = raw.wire_request(method, target, [("Host", endpoint.netloc), ("Connection", "close")],
+                                        [(name, value.encode("latin-1")) for name, value in headers], body)
+    answer = raw.exchange_sync(endpoint, wire, connection, timeout)
+    return httpx.Response(answer.status, headers=answer.headers, content=answer.body)

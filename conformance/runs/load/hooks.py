@@ -43,7 +43,6 @@ from conformance.runs.load.settings import (
     from_options,
     headers_from_env,
     is_loopback_url,
-    parse_header,
 )
 from mock_container.client import API_VERSION, MockClient, MockError
 from conformance.runs.load.settle import settle
@@ -101,9 +100,7 @@ def on_init(environment: Any, runner: Any = None, **_: Any) -> None:
     try:
         # credentials from the environment join the options, which the master hands to its workers
         options.conformance_header = list(options.conformance_header or []) + headers_from_env()
-        for text in options.conformance_header:
-            parse_header(text)
-        state.settings = from_options(options)
+        state.settings = from_options(options)  # a header not of the form `Name: value` is a SettingsError
         _check_targets(environment.host, state.settings.container_urls, bool(options.conformance_allow_remote))
         _meet_mocks(state.settings)
     except SettingsError as exc:

@@ -14,6 +14,7 @@ import uuid
 from dataclasses import dataclass, field
 from urllib.parse import quote, urlsplit
 
+from conformance.judge.config import parse_header
 from conformance.http.origins import OriginError, parse_allowed
 
 __all__ = [
@@ -23,7 +24,6 @@ __all__ = [
     "LoadSettings",
     "SettingsError",
     "parse_mix",
-    "parse_header",
     "is_loopback_url",
     "add_arguments",
     "from_options",
@@ -181,13 +181,12 @@ class LoadSettings:
         return "&".join(parts)
 
 
-def parse_header(text: str) -> tuple[str, str]:
-    """`"Name: value"` -> ("Name", "value")."""
-    name, sep, value = text.partition(":")
-    name = name.strip()
-    if not sep or not name or any(c.isspace() for c in name):
-        raise SettingsError(f"header: {text!r} is not of the form 'Name: value'")
-    return name, value.strip()
+def _header(text: str) -> tuple[str, str]:
+    """`"Name: value"` -> ("Name", "value"), read by the suite's one header parser."""
+    try:
+        return parse_header(text)
+    except ValueError as exc:
+        raise SettingsError(f"header: {exc}") from None
 
 
 def _allowed(text: str) -> str:
@@ -268,7 +267,7 @@ def from_options(options: argparse.Namespace) -> LoadSettings:
         max_submissions=options.conformance_max_submissions,
         webhook_base=options.conformance_webhook_base or None,
         grace=options.conformance_grace,
-        headers=tuple(parse_header(text) for text in options.conformance_header or ()),
+        headers=tuple(_header(text) for text in options.conformance_header or ()),
         allow_origins=tuple(_allowed(text) for text in getattr(options, "conformance_allow_origin", None) or ()),
         json_path=options.conformance_json or None,
         strict=bool(options.conformance_strict),
