@@ -17,7 +17,7 @@ import time
 from .behaviour import Behaviour
 from .bodies import Stream, sse_block
 from .memory import Hold
-from .outcome import Outcome
+from .answer import Answer
 
 __all__ = ["transport_of", "received_at", "perform_fault", "drip", "stream", "stream_body", "stream_content_type",
            "CONNECTION_FAULTS"]
@@ -86,7 +86,7 @@ def _closing(transport: asyncio.Transport | None) -> bool:
     return transport is not None and transport.is_closing()
 
 
-async def drip(send, outcome: Outcome, duration: float, transport: asyncio.Transport | None) -> None:
+async def drip(send, outcome: Answer, duration: float, transport: asyncio.Transport | None) -> None:
     """A normal response whose body is written piece by piece over `duration`."""
     body = outcome.body
     pieces = max(1, min(body.size, int(duration / DRIP_STEP)))
@@ -104,7 +104,7 @@ async def drip(send, outcome: Outcome, duration: float, transport: asyncio.Trans
     await send({"type": "http.response.body", "body": b"", "more_body": False})
 
 
-async def stream_body(b: Behaviour, outcome: Outcome, hold: Hold) -> Stream:
+async def stream_body(b: Behaviour, outcome: Answer, hold: Hold) -> Stream:
     """What a stream sends: with a body field, the body split in `stream-count`
     parts (chunked) or repeated as every event's data (sse); else one small
     JSON document per piece. An SSE data block is made once, its bytes taken
@@ -115,7 +115,7 @@ async def stream_body(b: Behaviour, outcome: Outcome, hold: Hold) -> Stream:
     return Stream(b.stream, b.stream_count, b.correlation, data)
 
 
-def stream_content_type(b: Behaviour, outcome: Outcome) -> str:
+def stream_content_type(b: Behaviour, outcome: Answer) -> str:
     if b.content_type is not None:
         return b.content_type
     if b.stream == "sse":
@@ -123,7 +123,7 @@ def stream_content_type(b: Behaviour, outcome: Outcome) -> str:
     return outcome.content_type if b.has_body_field else "application/x-ndjson"
 
 
-async def stream(send, b: Behaviour, outcome: Outcome, body: Stream, transport: asyncio.Transport | None) -> None:
+async def stream(send, b: Behaviour, outcome: Answer, body: Stream, transport: asyncio.Transport | None) -> None:
     """Send the pieces of `body` one at a time, `stream-interval` apart, with chunked framing."""
     headers = [(b"content-type", stream_content_type(b, outcome).encode("latin-1")), *outcome.headers]
     if b.stream == "sse":

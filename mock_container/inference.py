@@ -27,7 +27,7 @@ from .bodies import EMPTY, PART, Data, Stream
 from .channels import MAX_JSON_CHANNEL, body_size, refuse_large_json_body
 from .journal import Arrival
 from .memory import Budget, Hold, OverBudget
-from .outcome import JSON, Outcome, decide
+from .answer import JSON, Answer, decide
 from .state import MockState
 from .tasks import TaskResult
 from .webhooks import WebhookJob
@@ -259,7 +259,7 @@ class InferenceSide:
             if webhook_hold is not None:
                 webhook_hold.release()
 
-    async def _answer_body(self, b: Behaviour, outcome: Outcome, fault: str | None, later: bool,
+    async def _answer_body(self, b: Behaviour, outcome: Answer, fault: str | None, later: bool,
                            hold: Hold) -> tuple[Data | Stream, str]:
         """The body the answer carries (and its webhook, and its task result)."""
         if not later and (fault in faults.CONNECTION_FAULTS or outcome.status in NO_BODY_STATUSES):
@@ -275,7 +275,7 @@ class InferenceSide:
                                  f"over --max-response ({cap} bytes)")
         return stream, faults.stream_content_type(b, outcome)
 
-    async def _answer_now(self, scope, receive, send, b: Behaviour, outcome: Outcome, fault: str | None,
+    async def _answer_now(self, scope, receive, send, b: Behaviour, outcome: Answer, fault: str | None,
                           record: Arrival, body: Data | Stream, content_type: str) -> bool:
         """Wait the delay and answer; False when there is no webhook to send after
         (a connection fault, or the client hung up and on-disconnect is cancel)."""
@@ -300,7 +300,7 @@ class InferenceSide:
             return False
         return True
 
-    async def _send(self, send, b: Behaviour, outcome: Outcome, fault: str | None, transport,
+    async def _send(self, send, b: Behaviour, outcome: Answer, fault: str | None, transport,
                     body: Data | Stream) -> None:
         if outcome.status in NO_BODY_STATUSES:
             await send_bytes(send, outcome.status, b"", None, outcome.headers)
@@ -320,7 +320,7 @@ class InferenceSide:
         self.state.stats.faults += 1
         await faults.perform_fault(fault, transport, receive, self.state.settings.max_delay)
 
-    async def _answer_async(self, send, b: Behaviour, outcome: Outcome, record: Arrival, received: float,
+    async def _answer_async(self, send, b: Behaviour, outcome: Answer, record: Arrival, received: float,
                             body: Data | Stream, content_type: str, hold: Hold, webhook_hold: Hold | None) -> None:
         """`Prefer: respond-async` to an async-aware container: 202 now, work later."""
         task_id = None
@@ -342,7 +342,7 @@ class InferenceSide:
             self.state.background.spawn(
                 self._work_later(b, outcome, record, task_id, received, body, content_type, hold, webhook_hold))
 
-    async def _work_later(self, b: Behaviour, outcome: Outcome, record: Arrival, task_id: str | None,
+    async def _work_later(self, b: Behaviour, outcome: Answer, record: Arrival, task_id: str | None,
                           received: float, body: Data | Stream, content_type: str, hold: Hold,
                           webhook_hold: Hold | None) -> None:
         try:
@@ -359,7 +359,7 @@ class InferenceSide:
             if webhook_hold is not None:
                 webhook_hold.release()
 
-    def _webhook(self, b: Behaviour, outcome: Outcome, record: Arrival, body: Data | Stream,
+    def _webhook(self, b: Behaviour, outcome: Answer, record: Arrival, body: Data | Stream,
                  content_type: str, hold: Hold, task_id: str | None = None) -> None:
         self.state.webhooks.submit(WebhookJob(
             url=b.webhook_url, body=body, content_type=content_type, status=outcome.status,

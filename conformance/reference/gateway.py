@@ -27,7 +27,7 @@ from ..contract import prefer
 from ..contract.prefer import Mode
 from ..http.bodies import BodyTooLarge, read_capped
 from . import ids
-from .app import BearerAuth, CutBrokenRelays, DateHeader
+from .middleware import BearerAuth, CutBrokenRelays, DateHeader
 from .budget import ByteBudget
 from .config import RESERVED_NAMES, Deployment, GatewayConfig, StatusEncoding
 from .errors import GatewayError, busy, gateway_error_handler, http_exception_handler

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from .behaviour import Behaviour
 from .bodies import Data, random_data
 
-__all__ = ["Outcome", "decide", "plain", "sample_delay", "JSON", "OCTETS"]
+__all__ = ["Answer", "decide", "plain", "sample_delay", "JSON", "OCTETS"]
 
 JSON = "application/json"
 OCTETS = "application/octet-stream"
@@ -29,7 +29,7 @@ TEXT = "text/plain; charset=utf-8"
 
 
 @dataclass(slots=True)
-class Outcome:
+class Answer:
     status: int
     delay: float
     body: Data
@@ -77,22 +77,22 @@ async def shaped_body(b: Behaviour, rng: random.Random, echo: Callable[[], bytes
     return Data.of(echo()), JSON
 
 
-def plain(echo: bytes) -> Outcome:
-    """The outcome of a request without any field beyond `correlation` (the hot path)."""
-    return Outcome(200, 0.0, Data.of(echo), JSON, [])
+def plain(echo: bytes) -> Answer:
+    """The answer to a request without any field beyond `correlation` (the hot path)."""
+    return Answer(200, 0.0, Data.of(echo), JSON, [])
 
 
-async def decide(b: Behaviour, call: int, max_delay: float, echo: Callable[[], bytes]) -> Outcome:
-    """The outcome of the `call`-th call (1-based) of this behaviour's counter key."""
+async def decide(b: Behaviour, call: int, max_delay: float, echo: Callable[[], bytes]) -> Answer:
+    """The answer to the `call`-th call (1-based) of this behaviour's counter key."""
     rng = rng_for(b.seed, call)
     headers = list(b.headers)
     if b.fail_first and call <= b.fail_first:
         body = json.dumps({"error": "fail-first", "call": call, "fail_first": b.fail_first}).encode()
-        return Outcome(b.fail_status, sample_delay(rng, b, max_delay), Data.of(body), JSON, headers, failing=True)
+        return Answer(b.fail_status, sample_delay(rng, b, max_delay), Data.of(body), JSON, headers, failing=True)
     if b.status_weights is not None:
         status = weighted_status(rng, b.status_weights)
     else:
         status = b.status or 200
     delay = sample_delay(rng, b, max_delay)
     body, content_type = await shaped_body(b, rng, echo)
-    return Outcome(status, delay, body, b.content_type or content_type, headers)
+    return Answer(status, delay, body, b.content_type or content_type, headers)
