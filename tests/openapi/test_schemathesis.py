@@ -9,9 +9,9 @@ headers, a body that fits the documented schema.
 Generated requests are steered where the real surface is: the gateway's
 deployment is mostly the configured one, status and result reads mostly
 name Ids the gateway issued, and some submissions say `Prefer:
-respond-async`; the mock's long-poll timeouts are cut to 10 ms. The mock's
-known defects are kept out of the sweep and pinned by the strict xfails at
-the end (findings, not papered over in the description).
+respond-async`; the mock's long-poll timeouts are cut to 10 ms. What the
+sweeps found is pinned at the end, one test per finding, each now fixed
+(findings, not papered over in the description).
 """
 
 from __future__ import annotations
