@@ -1,11 +1,11 @@
 """The bare Starlette echo equivalent to the mock's untagged echo, and no more.
 
 It answers the same JSON document, key for key and in the same encoding, as
-the mock's echo (`RequestRecord.echo_json` in mock_container/journal.py):
+the mock's echo (`Arrival.echo_json` in mock_container/journal.py):
 method, raw path, query string, headers as [name, value] pairs, the body's
 size and sha256, the body in base64 (the mock echoes the kept body, up to its
 64 KiB `--body-keep`, so a 1 KiB body is echoed whole), whether it was cut,
-`Prefer`, a sequence number, and a null correlation.
+`Prefer`, a sequence number, a null correlation and an instance id.
 
 What it does not do is everything the mock adds around that answer: no
 behaviour parsing, no journal, no stats, no delays or faults. So "mock /
@@ -21,6 +21,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import itertools
+import secrets
 import sys
 
 from starlette.applications import Starlette
@@ -34,6 +35,7 @@ METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 KEEP = 64 * 1024  # the mock's default --body-keep
 
 _seq = itertools.count(1)
+INSTANCE = secrets.token_hex(8)  # the mock's echo names the instance that answered
 
 
 async def echo(request: Request) -> JSONResponse:
@@ -52,6 +54,7 @@ async def echo(request: Request) -> JSONResponse:
         "body_truncated": len(body) > KEEP,
         "prefer": ", ".join(prefer) if prefer else None,
         "correlation": None,
+        "instance": INSTANCE,
     })
 
 
