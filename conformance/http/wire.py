@@ -22,9 +22,12 @@ __all__ = ["WireTransport", "RAW_HEADERS"]
 #: request extension: [(name, value bytes)] written on the wire exactly as given
 RAW_HEADERS = "conformance_raw_headers"
 
-#: idle keep-alive connections are dropped before common server idle timeouts (uvicorn: 5 s),
-#: so a request never goes out on a connection the server is closing
-KEEPALIVE_EXPIRY = 2.0
+#: idle keep-alive connections are dropped well before common server idle timeouts (gunicorn's
+#: keepalive, also its uvicorn workers': 2 s; uvicorn, Node.js, Apache: 5 s), so a request,
+#: a POST above all (never resent), does not go out on a connection the server is closing.
+#: The client counts from the end of its read, the server from its write: the margin also
+#: covers a client that reads late because its machine is busy (a CI runner).
+KEEPALIVE_EXPIRY = 1.0
 
 
 #: a pooled connection that closed before any answer: the server timed it out as it was reused
