@@ -23,7 +23,7 @@ import httpx
 
 from conformance.http.origins import OriginPolicy
 from conformance.http.recording import CHUNKS, PURPOSE, RECORDS, describe_error, record_of
-from conformance.http.wire import CLOSED_EARLY, RAW_HEADERS
+from conformance.http.wire import CLOSED_EARLY, RAW_HEADERS, ReusedConnectionReset
 from conformance.judge.verdicts import Blocked, Failure
 
 __all__ = ["GatewayClient", "NoAnswer", "ForeignOrigin", "StreamedResponse", "HeaderList"]
@@ -102,18 +102,19 @@ class GatewayClient:
     async def _send(self, request: httpx.Request, *, stream: bool = False, retry: bool = True) -> httpx.Response:
         """Send; NoAnswer when there is no answer.
 
-        A GET or HEAD whose connection closed before any answer goes once
-        more on a fresh connection (both tries are recorded); a gateway that
-        drops it every time still fails. Fresh, not pooled: the connection
-        that closed was a keep-alive one the server timed out as it was
-        reused, and after a burst every pooled connection is as old as it.
+        A GET or HEAD whose connection closed before any answer, and a
+        request of any method whose reused keep-alive connection was reset
+        before any answer (the server never read it: ReusedConnectionReset),
+        goes once more on a fresh connection (both tries are recorded); a
+        gateway that drops it every time still fails. Fresh, not pooled: the
+        connection that closed was a keep-alive one the server timed out as
+        it was reused, and after a burst every pooled connection is as old as it.
         """
-        tries = 2 if retry and request.method in IDEMPOTENT else 1
-        for attempt in range(1, tries + 1):
+        for attempt in (1, 2):
             try:
                 return await self._http.send(request, stream=stream)
             except httpx.HTTPError as exc:
-                if attempt < tries and isinstance(exc, CLOSED_EARLY):
+                if attempt == 1 and retry and resendable(request.method, exc):
                     # a request with raw header lines goes out on a connection of its own (conformance.http.wire)
                     request.extensions.setdefault(RAW_HEADERS, [])
                     continue
@@ -123,6 +124,7 @@ class GatewayClient:
                     exchanges=[record.seq for record in request.extensions.get(RECORDS, [])],
                 ) from None
         raise AssertionError("unreachable")
+
 
     async def request(self, method: str, url: str, *, headers: HeaderList | Mapping[str, str] | None = None,
                       content: bytes = b"", purpose: str | None = None, timeout: float | None = None) -> httpx.Response:
@@ -155,3 +157,8 @@ class GatewayClient:
                                 extensions={"timeout": httpx.Timeout(self.timeout).as_dict(), PURPOSE: purpose,
                                             RECORDS: [], RAW_HEADERS: list(raw_headers)})
         return await self._send(request, retry=False)
+
+
+def resendable(method: str, exc: httpx.HTTPError) -> bool:
+    """A try that may go again: it never reached a server, or going again cannot change anything."""
+    return isinstance(exc, ReusedConnectionReset) or (method in IDEMPOTENT and isinstance(exc, CLOSED_EARLY))

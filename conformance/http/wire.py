@@ -17,16 +17,16 @@ import httpx
 
 from conformance.http import raw
 
-__all__ = ["WireTransport", "RAW_HEADERS"]
+__all__ = ["CLOSED_EARLY", "RAW_HEADERS", "ReusedConnectionReset", "WireTransport"]
 
 #: request extension: [(name, value bytes)] written on the wire exactly as given
 RAW_HEADERS = "conformance_raw_headers"
 
 #: idle keep-alive connections are dropped well before common server idle timeouts (gunicorn's
-#: keepalive, also its uvicorn workers': 2 s; uvicorn, Node.js, Apache: 5 s), so a request,
-#: a POST above all (never resent), does not go out on a connection the server is closing.
-#: The client counts from the end of its read, the server from its write: the margin also
-#: covers a client that reads late because its machine is busy (a CI runner).
+#: keepalive, also its uvicorn workers': 2 s; uvicorn, Node.js, Apache: 5 s), so a request
+#: seldom goes out on a connection the server is closing (one that does and is reset goes
+#: again: ReusedConnectionReset). The client counts from the end of its read, the server from
+#: its write: the margin also covers a client that reads late because its machine is busy.
 KEEPALIVE_EXPIRY = 1.0
 
 
@@ -34,10 +34,38 @@ KEEPALIVE_EXPIRY = 1.0
 CLOSED_EARLY = (httpx.ReadError, httpx.RemoteProtocolError, httpx.WriteError)
 
 
+class ReusedConnectionReset(httpx.ReadError):
+    """A keep-alive connection taken from the pool was reset before any byte of the answer.
+
+    The server had closed it (its idle timeout) as the request went out:
+    the request met a closed socket, which the server's kernel answers with
+    a reset, so no server ever read it. That is the "means to detect that
+    the original request was never applied" of RFC 9110 §9.2.2, under which
+    a request of any method may go again; browsers do the same (Chromium's
+    resend on a reused socket). A graceful close after reading (end of
+    stream, RemoteProtocolError) is not this: that server may have acted.
+    """
+
+
+class _Attempt:
+    """What httpcore's trace extension saw of one try: did it open a connection, did an answer begin."""
+
+    def __init__(self) -> None:
+        self.connected = False
+        self.answered = False
+
+    async def __call__(self, event: str, info: dict) -> None:  # type: ignore[type-arg]
+        if event.startswith("connection.connect_"):
+            self.connected = True
+        elif event == "http11.receive_response_headers.complete":
+            self.answered = True
+
+
 class WireTransport(httpx.AsyncBaseTransport):
     """`resend`: a GET or HEAD whose pooled connection closed before any answer goes once more, on a fresh
-    connection (RFC 9110 §9.2.2). For the suite's own instruments, where a keep-alive race is never a
-    finding; requests to the target retry in the open instead, recorded (conformance.checks.client)."""
+    connection (RFC 9110 §9.2.2), and so does any request whose reused connection was reset before any
+    answer. For the suite's own instruments, where a keep-alive race is never a finding; requests to the
+    target retry in the open instead, recorded (conformance.checks.client), on `ReusedConnectionReset`."""
 
     def __init__(self, *, max_connections: int = 512, max_keepalive: int = 128, resend: bool = False) -> None:
         limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_keepalive,
@@ -49,10 +77,18 @@ class WireTransport(httpx.AsyncBaseTransport):
         raw_headers = request.extensions.get(RAW_HEADERS)
         if raw_headers is not None:
             return await self._raw(request, raw_headers)
+        attempt = request.extensions["trace"] = _Attempt()
         try:
             return await self.pool.handle_async_request(request)
-        except CLOSED_EARLY:
-            if not (self.resend and request.method in ("GET", "HEAD")):
+        except CLOSED_EARLY as exc:
+            reset_when_reused = (isinstance(exc, (httpx.ReadError, httpx.WriteError))
+                                 and not attempt.connected and not attempt.answered)
+            if not self.resend:
+                if reset_when_reused:
+                    raise ReusedConnectionReset(f"{raw_error(exc)} (a reused keep-alive connection, reset before "
+                                                "any answer)", request=request) from exc
+                raise
+            if not (reset_when_reused or request.method in ("GET", "HEAD")):
                 raise
         # fresh, not pooled: after a burst every pooled connection is as old as the one that closed
         return await self._raw(request, [])
