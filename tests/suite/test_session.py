@@ -226,21 +226,32 @@ def test_a_post_whose_connection_closed_is_never_sent_again() -> None:
 class StaleKeepAliveServer:
     """Answers the first request of each connection and keeps it open; a later request on the same connection is
     read and the connection closed unanswered: what a server does to a keep-alive connection it timed out just as
-    the client reused it (the client sees a ReadError or a disconnect)."""
+    the client reused it (the client sees a ReadError or a disconnect).
 
-    def __init__(self) -> None:
+    `reset`: the later request gets a reset instead, which is what the server's kernel answers when a request
+    reaches a connection the server already closed. `answered` holds each answered request's method and body."""
+
+    def __init__(self, *, reset: bool = False) -> None:
+        self.reset = reset
         self.connections = 0
         self.dropped = 0
+        self.answered: list[bytes] = []
         self.server: asyncio.Server | None = None
 
     async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.connections += 1
         try:
-            await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 5.0)
+            head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 5.0)
+            length = next((int(line.split(b":", 1)[1]) for line in head.split(b"\r\n")
+                           if line.lower().startswith(b"content-length:")), 0)
+            body = await asyncio.wait_for(reader.readexactly(length), 5.0) if length else b""
+            self.answered.append(head.split(b" ", 1)[0] + b" " + body)
             writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
             await writer.drain()
             await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 10.0)
             self.dropped += 1
+            if self.reset:
+                writer.get_extra_info("socket").setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         except (asyncio.IncompleteReadError, TimeoutError, ConnectionError):
             pass
         finally:
@@ -279,45 +290,8 @@ def test_the_resend_goes_out_on_a_fresh_connection_not_on_another_pooled_one() -
     assert dropped.response is None and resent.response is not None and resent.purpose == "result"
 
 
-class ResettingKeepAliveServer:
-    """Answers the first request of each connection and keeps it open; a later request on the same connection
-    gets a reset: what a server's kernel answers when a request reaches a keep-alive connection the server
-    closed (its idle timeout) as the client reused it. Counts the requests it answered."""
-
-    def __init__(self) -> None:
-        self.answered: list[bytes] = []
-        self.resets = 0
-        self.server: asyncio.Server | None = None
-
-    async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 5.0)
-            length = next((int(line.split(b":", 1)[1]) for line in head.split(b"\r\n")
-                           if line.lower().startswith(b"content-length:")), 0)
-            body = await asyncio.wait_for(reader.readexactly(length), 5.0) if length else b""
-            self.answered.append(head.split(b" ", 1)[0] + b" " + body)
-            writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
-            await writer.drain()
-            await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 10.0)  # the reused connection's next request
-            self.resets += 1
-            writer.get_extra_info("socket").setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-        except (asyncio.IncompleteReadError, TimeoutError, ConnectionError):
-            pass
-        finally:
-            writer.close()
-
-    async def __aenter__(self) -> str:
-        self.server = await asyncio.start_server(self.handle, "127.0.0.1", 0)
-        return f"http://127.0.0.1:{self.server.sockets[0].getsockname()[1]}/mock"
-
-    async def __aexit__(self, *exc: object) -> None:
-        assert self.server is not None
-        self.server.close()
-        await self.server.wait_closed()
-
-
-def _second_post_on_a_reused_connection(server: ResettingKeepAliveServer | StaleKeepAliveServer, body: bytes
-                                        ) -> tuple[httpx.Response | NoAnswer, Transcript]:
+def _second_post_on_a_reused_connection(server: StaleKeepAliveServer,
+                                        body: bytes) -> tuple[httpx.Response | NoAnswer, Transcript]:
     async def go() -> tuple[httpx.Response | NoAnswer, Transcript]:
         transcript = Transcript("reused", Recorder())
         async with server as base, WireTransport() as wire:
@@ -334,10 +308,10 @@ def _second_post_on_a_reused_connection(server: ResettingKeepAliveServer | Stale
 
 def test_a_post_whose_reused_connection_was_reset_before_any_answer_goes_once_more_on_a_fresh_one() -> None:
     """The reset says no server read it (RFC 9110 §9.2.2): the POST the CI runs once lost to a keep-alive race."""
-    server = ResettingKeepAliveServer()
+    server = StaleKeepAliveServer(reset=True)
     response, transcript = _second_post_on_a_reused_connection(server, b"second")
     assert isinstance(response, httpx.Response) and response.status_code == 200, response
-    assert server.answered == [b"POST first", b"POST second"] and server.resets == 1
+    assert server.answered == [b"POST first", b"POST second"] and server.dropped == 1
     _first, reset, resent = transcript.exchanges
     assert reset.response is None and "reused keep-alive connection" in (reset.error or ""), reset.error
     assert resent.response is not None and resent.purpose == reset.purpose == "second"
