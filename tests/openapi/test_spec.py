@@ -12,6 +12,9 @@ import re
 from pathlib import Path
 
 import httpx
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from openapi_spec_validator import validate
 from openapi_spec_validator.readers import read_from_filename
@@ -21,6 +24,7 @@ from conformance.contract import openapi
 from conformance.reference import ReferenceGateway
 from conformance.reference.config import Deployment, GatewayConfig
 from mock_container.app import CONTROL_PREFIX, MockApp
+from mock_container.fields import parse_weights
 from mock_container.inference import TASKS_PREFIX
 from mock_container.settings import Settings
 
@@ -96,3 +100,27 @@ def test_the_mock_inference_side_answers_and_is_described_for_every_method() -> 
     spec = openapi.load()
     assert spec["webhooks"]["container-task"]["x-path"].startswith(TASKS_PREFIX)
     assert ("/tasks/{task_id}", "GET") in described
+
+
+def _status_weights_schema() -> dict:
+    scenario = openapi.mock_document()["components"]["schemas"]
+    return next(schema["properties"]["status-weights"] for schema in scenario.values()
+                if "status-weights" in schema.get("properties", {}))
+
+
+@settings(max_examples=100, deadline=None)
+@given(data=st.data())
+def test_every_status_weights_value_the_spec_admits_is_one_the_mock_accepts(data: st.DataObject) -> None:
+    """schemathesis's positive-data check sends what the pattern admits: status 0 or all-zero weights got 400."""
+    schema = _status_weights_schema()
+    value = data.draw(st.from_regex(schema["pattern"]).filter(lambda v: len(v) <= schema["maxLength"]))
+    parse_weights(value)
+
+
+def test_the_status_weights_pattern_refuses_what_the_mock_refuses() -> None:
+    pattern = re.compile(_status_weights_schema()["pattern"])
+    assert pattern.match("200:0.8,500:0.2") and pattern.match(" 200 : 1 , 503:0")
+    for refused in ("", "0:0", "200:0", "200:0,500:0.0", "199:1", "600:1", "200:1e400", "200:-1"):
+        assert not pattern.match(refused), refused
+        with pytest.raises(ValueError):
+            parse_weights(refused)
