@@ -125,7 +125,6 @@ class GatewayClient:
                 ) from None
         raise AssertionError("unreachable")
 
-
     async def request(self, method: str, url: str, *, headers: HeaderList | Mapping[str, str] | None = None,
                       content: bytes = b"", purpose: str | None = None, timeout: float | None = None) -> httpx.Response:
         """Send one request; the answer is read whole."""
