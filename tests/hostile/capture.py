@@ -8,13 +8,14 @@ gateway can name it as the origin of its status and result routes.
 
 from __future__ import annotations
 
-import http.client
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import urlsplit
+
+from tests.relay import Answer, forward, request_headers, serving, write_answer
 
 __all__ = ["Capture", "capture_server"]
 
@@ -52,28 +53,10 @@ def _handler(capture: Capture) -> type[BaseHTTPRequestHandler]:
             with capture.lock:
                 capture.requests.append(Seen(self.command, self.path, list(self.headers.items())))
             if capture.forward_to is None:
-                self._answer(200, [("Content-Type", "application/json")], b'{"AccessKeyId": "stolen"}')
+                write_answer(self, Answer(200, [("Content-Type", "application/json")], b'{"AccessKeyId": "stolen"}'))
                 return
-            upstream = urlsplit(capture.forward_to)
-            connection = http.client.HTTPConnection(upstream.hostname, upstream.port, timeout=FORWARD_TIMEOUT)
-            try:
-                headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "connection")}
-                connection.request("GET", self.path, headers=headers)
-                answer = connection.getresponse()
-                body = answer.read()
-                kept = [(k, v) for k, v in answer.getheaders() if k.lower() not in ("connection", "transfer-encoding",
-                                                                                      "content-length")]
-                self._answer(answer.status, kept, body)
-            finally:
-                connection.close()
-
-        def _answer(self, status: int, headers: list[tuple[str, str]], body: bytes) -> None:
-            self.send_response(status)
-            for name, value in headers:
-                self.send_header(name, value)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+            write_answer(self, forward(capture.forward_to, "GET", self.path, request_headers(self), b"",
+                                       FORWARD_TIMEOUT))
 
     return Handler
 
@@ -81,14 +64,7 @@ def _handler(capture: Capture) -> type[BaseHTTPRequestHandler]:
 @contextmanager
 def capture_server() -> Iterator[Capture]:
     """A running Capture on 127.0.0.1 (a free port), stopped on leaving."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(Capture("")))
-    capture = Capture(f"http://127.0.0.1:{server.server_address[1]}")
-    server.RequestHandlerClass = _handler(capture)
-    thread = threading.Thread(target=server.serve_forever, name="capture", daemon=True)
-    thread.start()
-    try:
+    with serving("capture") as server:
+        capture = Capture(f"http://127.0.0.1:{server.server_address[1]}")
+        server.RequestHandlerClass = _handler(capture)
         yield capture
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)

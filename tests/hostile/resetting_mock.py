@@ -11,20 +11,19 @@ the mock's answers that entries were evicted, and not judge.
 
 from __future__ import annotations
 
-import http.client
 import json
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import urlsplit
+from http.server import BaseHTTPRequestHandler
+
+from tests.relay import Answer, forward, request_headers, serving, write_answer
 
 __all__ = ["ResettingMock", "resetting_mock"]
 
 #: longer than any long poll of the suite's (T_done + request timeout)
 RELAY_TIMEOUT = 60.0
-HOP_BY_HOP = ("connection", "transfer-encoding", "content-length", "keep-alive")
 
 
 @dataclass
@@ -34,15 +33,8 @@ class ResettingMock:
     resets: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def relay(self, method: str, path: str, headers: dict[str, str], body: bytes) -> tuple[int, list, bytes]:
-        target = urlsplit(self.upstream)
-        connection = http.client.HTTPConnection(target.hostname, target.port, timeout=RELAY_TIMEOUT)
-        try:
-            connection.request(method, path, body=body or None, headers=headers)
-            answer = connection.getresponse()
-            return answer.status, [(k, v) for k, v in answer.getheaders() if k.lower() not in HOP_BY_HOP], answer.read()
-        finally:
-            connection.close()
+    def relay(self, method: str, path: str, headers: dict[str, str], body: bytes) -> Answer:
+        return forward(self.upstream, method, path, headers, body, RELAY_TIMEOUT)
 
     def after(self, path: str, body: bytes) -> None:
         """Reset the mock once, after the first journal answer that listed a check's request."""
@@ -71,15 +63,9 @@ def _handler(mock: ResettingMock) -> type[BaseHTTPRequestHandler]:
         def _any(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length) if length else b""
-            headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", *HOP_BY_HOP)}
-            status, answer_headers, answer = mock.relay(self.command, self.path, headers, body)
-            mock.after(self.path, answer)
-            self.send_response(status)
-            for name, value in answer_headers:
-                self.send_header(name, value)
-            self.send_header("Content-Length", str(len(answer)))
-            self.end_headers()
-            self.wfile.write(answer)
+            answer = mock.relay(self.command, self.path, request_headers(self), body)
+            mock.after(self.path, answer.body)
+            write_answer(self, answer)
 
         do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = _any  # noqa: N815
 
@@ -88,15 +74,7 @@ def _handler(mock: ResettingMock) -> type[BaseHTTPRequestHandler]:
 
 @contextmanager
 def resetting_mock(upstream: str) -> Iterator[ResettingMock]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), BaseHTTPRequestHandler)
-    mock = ResettingMock(f"http://127.0.0.1:{server.server_address[1]}", upstream.rstrip("/"))
-    server.RequestHandlerClass = _handler(mock)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, name="resetting-mock", daemon=True)
-    thread.start()
-    try:
+    with serving("resetting-mock") as server:
+        mock = ResettingMock(f"http://127.0.0.1:{server.server_address[1]}", upstream.rstrip("/"))
+        server.RequestHandlerClass = _handler(mock)
         yield mock
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)

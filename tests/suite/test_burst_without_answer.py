@@ -8,13 +8,10 @@ of the check with one reason, so a dropped connection read as guessable Ids.
 
 from __future__ import annotations
 
-import http.client
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import urlsplit
+from http.server import BaseHTTPRequestHandler
 
 from conformance.checks import all_checks
 from conformance.judge.config import SuiteConfig
@@ -22,15 +19,14 @@ from conformance.judge.model import Outcome
 from conformance.runs.engine import Engine
 from conformance.runs.gateway.preflight import preflight
 from conformance.runs.launcher import ManagedServer, python_command
+from tests.relay import forward, request_headers, serving, write_answer
 
 DROPPED = b'{"k": 5}'
-HOP_BY_HOP = ("connection", "transfer-encoding", "content-length", "keep-alive")
 
 
 @contextmanager
 def dropping_relay(upstream: str) -> Iterator[tuple[str, list[bytes]]]:
     """A relay to `upstream` that hangs up on the request whose body is DROPPED; yields its URL and what it dropped."""
-    target = urlsplit(upstream)
     dropped: list[bytes] = []
 
     class Handler(BaseHTTPRequestHandler):
@@ -45,36 +41,13 @@ def dropping_relay(upstream: str) -> Iterator[tuple[str, list[bytes]]]:
                 dropped.append(body)
                 self.close_connection = True  # no status line, no byte: the client sees the connection close
                 return
-            connection = http.client.HTTPConnection(target.hostname, target.port, timeout=30)
-            try:
-                headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_BY_HOP}
-                connection.request(self.command, self.path, body=body, headers=headers)
-                answer = connection.getresponse()
-                content = answer.read()
-            finally:
-                connection.close()
-            self.send_response(answer.status)
-            for name, value in answer.getheaders():
-                if name.lower() not in HOP_BY_HOP:
-                    self.send_header(name, value)
-            self.send_header("Content-Length", str(len(content)))
-            self.end_headers()
-            self.wfile.write(content)
+            write_answer(self, forward(upstream, self.command, self.path, request_headers(self), body, 30.0))
 
         do_GET = do_POST = relay
 
-    class Relay(ThreadingHTTPServer):
-        request_queue_size = 128  # the burst connects at once; the default backlog of 5 would refuse some
-
-    server = Relay(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving("dropping-relay") as server:
+        server.RequestHandlerClass = Handler
         yield f"http://127.0.0.1:{server.server_address[1]}", dropped
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
 
 
 def test_one_unanswered_submission_fails_uniqueness_by_name_and_leaves_unguessability_judged(mock_url: str) -> None:
