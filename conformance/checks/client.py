@@ -23,14 +23,12 @@ import httpx
 
 from conformance.http.origins import OriginPolicy
 from conformance.http.recording import CHUNKS, PURPOSE, RECORDS, describe_error, record_of
-from conformance.http.wire import CLOSED_EARLY, RAW_HEADERS, ReusedConnectionReset
+from conformance.http.wire import RAW_HEADERS, resendable
 from conformance.judge.verdicts import Blocked, Failure
 
 __all__ = ["GatewayClient", "NoAnswer", "ForeignOrigin", "StreamedResponse", "HeaderList"]
 
 HeaderList = Sequence[tuple[str, str]]
-
-IDEMPOTENT = frozenset({"GET", "HEAD"})
 
 
 class NoAnswer(Failure):
@@ -156,8 +154,3 @@ class GatewayClient:
                                 extensions={"timeout": httpx.Timeout(self.timeout).as_dict(), PURPOSE: purpose,
                                             RECORDS: [], RAW_HEADERS: list(raw_headers)})
         return await self._send(request, retry=False)
-
-
-def resendable(method: str, exc: httpx.HTTPError) -> bool:
-    """A try that may go again: it never reached a server, or going again cannot change anything."""
-    return isinstance(exc, ReusedConnectionReset) or (method in IDEMPOTENT and isinstance(exc, CLOSED_EARLY))

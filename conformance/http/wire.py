@@ -17,7 +17,7 @@ import httpx
 
 from conformance.http import raw
 
-__all__ = ["CLOSED_EARLY", "RAW_HEADERS", "ReusedConnectionReset", "WireTransport"]
+__all__ = ["CLOSED_EARLY", "RAW_HEADERS", "ReusedConnectionReset", "WireTransport", "resendable"]
 
 #: request extension: [(name, value bytes)] written on the wire exactly as given
 RAW_HEADERS = "conformance_raw_headers"
@@ -45,6 +45,14 @@ class ReusedConnectionReset(httpx.ReadError):
     resend on a reused socket). A graceful close after reading (end of
     stream, RemoteProtocolError) is not this: that server may have acted.
     """
+
+
+IDEMPOTENT = frozenset({"GET", "HEAD"})
+
+
+def resendable(method: str, exc: httpx.HTTPError) -> bool:
+    """A try that may go again: it never reached a server, or going again cannot change anything."""
+    return isinstance(exc, ReusedConnectionReset) or (method in IDEMPOTENT and isinstance(exc, CLOSED_EARLY))
 
 
 class _Attempt:
@@ -81,15 +89,14 @@ class WireTransport(httpx.AsyncBaseTransport):
         try:
             return await self.pool.handle_async_request(request)
         except CLOSED_EARLY as exc:
-            reset_when_reused = (isinstance(exc, (httpx.ReadError, httpx.WriteError))
-                                 and not attempt.connected and not attempt.answered)
-            if not self.resend:
-                if reset_when_reused:
-                    raise ReusedConnectionReset(f"{raw_error(exc)} (a reused keep-alive connection, reset before "
-                                                "any answer)", request=request) from exc
-                raise
-            if not (reset_when_reused or request.method in ("GET", "HEAD")):
-                raise
+            error: httpx.HTTPError = exc
+            if isinstance(exc, (httpx.ReadError, httpx.WriteError)) and not attempt.connected and not attempt.answered:
+                error = ReusedConnectionReset(f"{raw_error(exc)} (a reused keep-alive connection, reset before any "
+                                              "answer)", request=request)
+            if not (self.resend and resendable(request.method, error)):
+                if error is exc:
+                    raise
+                raise error from exc
         # fresh, not pooled: after a burst every pooled connection is as old as the one that closed
         return await self._raw(request, [])
 
